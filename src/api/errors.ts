@@ -1,0 +1,48 @@
+// Every error leaves in the same envelope: {message, code, details}.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import * as z from 'zod';
+import { ApiError } from '../core/errors.ts';
+
+export function validationError(error: z.ZodError, where: 'path' | 'query' | 'body'): ApiError {
+  const issues = error.issues.map((i) => ({ code: i.code, message: i.message, path: [where, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))] }));
+  const first = issues[0]!;
+  return new ApiError(400, 'VALIDATION_ERROR', `Invalid request ${where}: ${first.path.slice(1).join('.') || where} — ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}.`, { issues });
+}
+
+/** Fastify's own errors (bad JSON, wrong content type, body too large, …) in our envelope. */
+function fromFastify(err: FastifyError): ApiError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, 'INVALID_JSON', `The request body is not valid JSON: ${err.message}`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'This route takes application/json (or multipart/form-data for uploads).');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body is too large: ${err.message}`);
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+    case 'FST_PROTO_VIOLATION':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return new ApiError(400, 'INVALID_BODY', err.message);
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new ApiError(err.statusCode, 'BAD_REQUEST', err.message);
+  return undefined;
+}
+
+export function errorHandler(this: unknown, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  let api = err instanceof ApiError ? err : err instanceof z.ZodError ? validationError(err, 'body') : fromFastify(err as FastifyError);
+  if (!api) {
+    request.log.error({ err }, 'unhandled error');
+    api = new ApiError(500, 'INTERNAL_ERROR', 'The server hit an unexpected error; the log has the details. Nothing was changed unless the response said so.');
+  } else if (api.status >= 500) request.log.error({ err }, api.message);
+  if (api.status === 429 && api.details && 'retryAfter' in api.details) reply.header('retry-after', String(api.details.retryAfter));
+  void reply.status(api.status).type('application/json').send({ message: api.message, code: api.code, ...(api.details !== undefined ? { details: api.details } : {}) });
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(404).send({ message: `No route ${request.method} ${request.url.split('?')[0]}. GET /v1/spec lists them.`, code: 'ROUTE_NOT_FOUND' });
+}

@@ -1,0 +1,33 @@
+import * as z from 'zod';
+import { InfoOutput } from '../../core/schemas/outputs.ts';
+import { route } from '../route.ts';
+import type { ServerFacts } from '../server.ts';
+
+export const infoRoutes = (facts: ServerFacts) => [
+  route({
+    method: 'GET',
+    path: '/v1/info',
+    operationId: 'getInfo',
+    tag: 'Server',
+    summary: 'Describe this server',
+    description: 'What this server is and where its endpoints are. Needs no token; call it first.',
+    scope: 'public',
+    response: { status: 200, schema: InfoOutput },
+    async handler() {
+      return facts.info();
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/spec',
+    operationId: 'getSpec',
+    tag: 'Server',
+    summary: "This server's OpenAPI document",
+    description: 'The OpenAPI 3.1 description of every route, generated from the schemas the server validates with. Needs no token.',
+    scope: 'public',
+    response: { status: 200, schema: z.record(z.string(), z.unknown()) },
+    async handler() {
+      return facts.spec();
+    },
+  }),
+];

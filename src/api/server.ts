@@ -1,0 +1,183 @@
+// The HTTP surface: one Fastify instance, cross-cutting hooks at the root, and
+// every route from the resource modules registered from its declaration.
+import os from 'node:os';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
+import type { Logger } from 'pino';
+import * as z from 'zod';
+import type { Core } from '../core/core.ts';
+import type { InfoOutput } from '../core/schemas/outputs.ts';
+import { coerceQuery } from './coerce.ts';
+import { errorHandler, notFoundHandler, validationError } from './errors.ts';
+import { authenticate, AuthFailureLimiter, checkHost, isLocalOrigin } from './security.ts';
+import type { RouteDef } from './route.ts';
+import { buildOpenApi } from './openapi.ts';
+import { infoRoutes } from './resources/info.ts';
+import { accountRoutes } from './resources/accounts.ts';
+import { chatRoutes } from './resources/chats.ts';
+import { messageRoutes } from './resources/messages.ts';
+import { appRoutes } from './resources/app.ts';
+import { assetRoutes } from './resources/assets.ts';
+
+export const APP_NAME = 'Switchboard';
+export const BUNDLE_ID = 'dev.switchboard.server';
+
+export interface ServerOptions {
+  core: Core;
+  log: Logger;
+  version: string;
+  host: string;
+  port: number;
+  remote: boolean;
+}
+
+export interface ServerFacts {
+  info(): InfoOutput;
+  spec(): Record<string, unknown>;
+}
+
+export interface Server {
+  app: FastifyInstance;
+  routes: RouteDef[];
+  listen(): Promise<{ port: number; baseURL: string }>;
+  close(): Promise<void>;
+}
+
+/** Every route of the API, in one table (also walked by the OpenAPI generator and the tests). */
+export function routeTable(facts: ServerFacts): RouteDef[] {
+  return [...infoRoutes(facts), ...accountRoutes, ...appRoutes, ...chatRoutes, ...messageRoutes, ...assetRoutes];
+}
+
+export function createServer(opts: ServerOptions): Server {
+  const { core } = opts;
+  let boundPort = opts.port;
+  const baseURL = () => `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host}:${boundPort}`;
+  let spec: Record<string, unknown> | undefined;
+
+  const facts: ServerFacts = {
+    info: () => {
+      const base = baseURL();
+      return {
+        app: { name: APP_NAME, version: opts.version, bundle_id: BUNDLE_ID },
+        platform: { os: process.platform, arch: process.arch, release: os.release() },
+        server: { status: 'running', base_url: base, port: boundPort, hostname: opts.host, remote_access: opts.remote, mcp_enabled: false },
+        endpoints: {
+          oauth: {
+            authorization_endpoint: `${base}/oauth/authorize`,
+            token_endpoint: `${base}/oauth/token`,
+            introspection_endpoint: `${base}/oauth/introspect`,
+            userinfo_endpoint: `${base}/oauth/userinfo`,
+            revocation_endpoint: `${base}/oauth/revoke`,
+            registration_endpoint: `${base}/oauth/register`,
+          },
+          spec: `${base}/v1/spec`,
+          mcp: `${base}/v0/mcp`,
+          ws_events: `${base.replace(/^http/, 'ws')}/v1/ws`,
+        },
+      };
+    },
+    spec: () => (spec ??= buildOpenApi(routes, { version: opts.version, baseURL: baseURL() })),
+  };
+  const routes = routeTable(facts);
+
+  const app = Fastify({
+    loggerInstance: opts.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 2 * 1024 * 1024,
+    requestTimeout: 120_000,
+    connectionTimeout: 0,
+    // Slow-body clients (slowloris) are cut off; long downloads are not, since the timer resets on activity.
+    keepAliveTimeout: 72_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    return503OnClosing: true,
+  });
+
+  const limiter = new AuthFailureLimiter();
+  const hostPolicy = { remote: opts.remote, names: [opts.host].filter((h) => !['0.0.0.0', '::'].includes(h)).map((h) => (h.includes(':') ? `[${h}]` : h)), port: () => boundPort };
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-beeper-desktop-version', opts.version);
+    checkHost(hostPolicy, request.headers.host);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  // An empty body with a JSON content type counts as no body (SDKs send that for optional bodies).
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' || body === undefined) return done(null, undefined);
+    jsonParser(req, body as string, done);
+  });
+
+  void app.register(cors, {
+    origin: (origin, cb) => cb(null, !origin || isLocalOrigin(origin)),
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'range', 'if-none-match'],
+    exposedHeaders: ['x-beeper-desktop-version', 'content-range', 'etag'],
+    maxAge: 600,
+  });
+  void app.register(multipart, { limits: { fileSize: 500 * 1024 * 1024, files: 1 } });
+
+  void app.register(async (scope) => {
+    for (const def of routes) {
+      const schemas = { params: def.params, query: def.query?.strict(), body: def.multipart ? undefined : def.body };
+      scope.route({
+        method: def.method,
+        url: def.path.replace(/\{(\w+)\}/g, ':$1'),
+        bodyLimit: def.bodyLimit,
+        handler: async (request, reply) => {
+          await authenticate(core, limiter, request, def.scope);
+          const input = validate(def, schemas, request);
+          const result = await def.handler({ ...input, core, request, reply } as Parameters<RouteDef['handler']>[0]);
+          if (reply.sent) return reply;
+          if (def.response.status === 204) return reply.status(204).send();
+          return result;
+        },
+      });
+    }
+  });
+
+  return {
+    app,
+    routes,
+    async listen() {
+      await app.listen({ host: opts.host, port: opts.port });
+      const address = app.server.address();
+      if (address && typeof address === 'object') boundPort = address.port;
+      spec = undefined;
+      return { port: boundPort, baseURL: baseURL() };
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}
+
+interface Compiled {
+  params?: z.ZodType;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+}
+
+function validate(def: RouteDef, schemas: Compiled, request: FastifyRequest) {
+  const parse = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: 'path' | 'query' | 'body') => {
+    if (!schema) return undefined;
+    const r = schema.safeParse(value);
+    if (!r.success) throw validationError(r.error, where);
+    return r.data;
+  };
+  const rawQuery = (request.query ?? {}) as Record<string, unknown>;
+  const query = def.query ? coerceQuery(def.query.shape, rawQuery) : rawQuery;
+  if (!def.query && Object.keys(rawQuery).length) {
+    throw validationError(new z.ZodError([{ code: 'unrecognized_keys', keys: Object.keys(rawQuery), path: [], message: `This route takes no query parameters (got ${Object.keys(rawQuery).join(', ')})` }]), 'query');
+  }
+  return {
+    params: parse(schemas.params, request.params, 'path'),
+    query: parse(schemas.query, query, 'query'),
+    body: parse(schemas.body, request.body ?? {}, 'body'),
+  };
+}

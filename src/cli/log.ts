@@ -1,0 +1,9 @@
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+/** Structured JSON logs; pretty-printed when a person is watching a terminal. */
+export function createLogger(level = process.env.SWITCHBOARD_LOG_LEVEL ?? 'info', destination: NodeJS.WritableStream = process.stderr): Logger {
+  const human = (destination as NodeJS.WriteStream).isTTY && process.env.SWITCHBOARD_LOG_FORMAT !== 'json';
+  const opts = { level, base: undefined, redact: { paths: ['req.headers.authorization', '*.password', '*.token'], censor: '[redacted]' } };
+  return human ? pino(opts, pretty({ colorize: true, sync: true, destination: 2, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' })) : pino(opts, destination);
+}

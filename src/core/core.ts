@@ -1,0 +1,191 @@
+// The hub: owns the repository, the live network clients and the domain events,
+// and gives the services (chats, messages, search, …) what they share.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Repository } from '../store/repository.ts';
+import type { AccountRecord, ChatRecord } from '../store/records.ts';
+import type { ChatRef, ConnectionState, ConnectorContext, NetworkClient, NetworkConnector } from '../networks/connector.ts';
+import type { ChatCapabilities } from './schemas/capabilities.ts';
+import { DomainEvents } from './events.ts';
+import { notFound } from './errors.ts';
+import { userID } from './ids.ts';
+import { Ingest } from './ingest.ts';
+import { MediaStore } from './media.ts';
+import { Reminders } from './reminders.ts';
+import { Accounts } from './services/accounts.ts';
+import { Assets } from './services/assets.ts';
+import { Chats } from './services/chats.ts';
+import { Contacts } from './services/contacts.ts';
+import { Messages } from './services/messages.ts';
+import { Search } from './services/search.ts';
+import { Tokens } from './services/tokens.ts';
+
+export interface CoreOptions {
+  repo: Repository;
+  dataDir: string;
+  log: Logger;
+  connectors: NetworkConnector[];
+  /** Time source; the sandbox simulator may replace it with a simulated clock. */
+  clock?: () => number;
+  /** A token accepted with read and write besides the stored ones (SWITCHBOARD_ACCESS_TOKEN). */
+  envToken?: string;
+}
+
+interface LiveAccount {
+  record: AccountRecord;
+  client: NetworkClient;
+  state: ConnectionState;
+  stateMessage?: string;
+}
+
+export class Core {
+  readonly repo: Repository;
+  readonly log: Logger;
+  readonly dataDir: string;
+  readonly events = new DomainEvents();
+  readonly ingest: Ingest;
+  readonly media: MediaStore;
+  readonly accounts: Accounts;
+  readonly assets: Assets;
+  readonly chats: Chats;
+  readonly contacts: Contacts;
+  readonly messages: Messages;
+  readonly search: Search;
+  readonly tokens: Tokens;
+  readonly reminders: Reminders;
+  private readonly connectors = new Map<string, NetworkConnector>();
+  private readonly live = new Map<string, LiveAccount>();
+  private readonly clock: () => number;
+
+  constructor(opts: CoreOptions) {
+    this.repo = opts.repo;
+    this.log = opts.log;
+    this.dataDir = opts.dataDir;
+    this.clock = opts.clock ?? Date.now;
+    for (const c of opts.connectors) this.connectors.set(c.type, c);
+    mkdirSync(join(this.dataDir, 'media'), { recursive: true });
+    mkdirSync(join(this.dataDir, 'uploads'), { recursive: true });
+    this.media = new MediaStore(this);
+    this.ingest = new Ingest(this);
+    this.accounts = new Accounts(this);
+    this.assets = new Assets(this);
+    this.chats = new Chats(this);
+    this.contacts = new Contacts(this);
+    this.messages = new Messages(this);
+    this.search = new Search(this);
+    this.tokens = new Tokens(this, opts.envToken);
+    this.reminders = new Reminders(this);
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  /** Starts a client for every stored account whose connector is available. */
+  async start(): Promise<void> {
+    for (const account of await this.repo.listAccounts()) await this.startAccount(account);
+    const resumed = await this.messages.resumeOutbox();
+    if (resumed) this.log.info({ count: resumed }, 'resuming sends left pending');
+    this.reminders.start();
+  }
+
+  async stop(): Promise<void> {
+    this.reminders.stop();
+    this.messages.stop();
+    for (const live of this.live.values()) await live.client.disconnect().catch((err) => this.log.warn({ err, accountID: live.record.id }, 'disconnect failed'));
+    this.live.clear();
+  }
+
+  async startAccount(account: AccountRecord): Promise<void> {
+    const connector = this.connectors.get(account.connector);
+    if (!connector) {
+      this.log.warn({ accountID: account.id, connector: account.connector }, 'no connector of this type is available; the account stays offline');
+      return;
+    }
+    const client = connector.create(this.contextFor(account));
+    const live: LiveAccount = { record: account, client, state: 'connecting' };
+    this.live.set(account.id, live);
+    await client.connect();
+  }
+
+  async stopAccount(accountID: string): Promise<void> {
+    const live = this.live.get(accountID);
+    this.live.delete(accountID);
+    await live?.client.disconnect();
+  }
+
+  connectionState(accountID: string): { state: ConnectionState; message?: string } | undefined {
+    const live = this.live.get(accountID);
+    return live && { state: live.state, message: live.stateMessage };
+  }
+
+  /** The live client of an account; 422 when the account's connector is not running. */
+  client(accountID: string): NetworkClient {
+    const live = this.live.get(accountID);
+    if (!live) throw notFound('ACCOUNT_OFFLINE', `Account ${accountID} has no running connector; check \`switchboard accounts list\` and the server log.`);
+    return live.client;
+  }
+
+  hasClient(accountID: string): boolean {
+    return this.live.has(accountID);
+  }
+
+  /** Finds a chat by ID or localChatID, or fails with 404. */
+  async chat(idOrLocalID: string): Promise<ChatRecord> {
+    const chat = await this.repo.getChat(idOrLocalID);
+    if (!chat) throw notFound('CHAT_NOT_FOUND', `No chat has the ID or local ID "${idOrLocalID}".`);
+    return chat;
+  }
+
+  async account(accountID: string): Promise<AccountRecord> {
+    const account = await this.repo.getAccount(accountID);
+    if (!account) throw notFound('ACCOUNT_NOT_FOUND', `No account has the ID "${accountID}". GET /v1/accounts lists them.`);
+    return account;
+  }
+
+  async chatRef(chat: ChatRecord): Promise<ChatRef> {
+    const account = await this.account(chat.accountID);
+    const { items } = await this.repo.listParticipants(chat.localID, -1);
+    return {
+      id: chat.id,
+      remoteID: chat.remoteID,
+      type: chat.type,
+      participantIDs: items.map((p) => p.id).filter((id) => id !== account.selfUserID),
+    };
+  }
+
+  /** Capabilities of a chat as its network declares them; nothing at all when the account is offline. */
+  async capabilities(chat: ChatRecord, ref?: ChatRef): Promise<ChatCapabilities> {
+    const live = this.live.get(chat.accountID);
+    if (!live) return {};
+    return live.client.capabilities(ref ?? (await this.chatRef(chat)));
+  }
+
+  /** A network's display name for an account (cached per process, accounts rarely change). */
+  async networkName(accountID: string): Promise<string> {
+    return this.live.get(accountID)?.record.network ?? (await this.repo.getAccount(accountID))?.network ?? 'Unknown network';
+  }
+
+  private contextFor(account: AccountRecord): ConnectorContext {
+    const log = this.log.child({ accountID: account.id, connector: account.connector });
+    return {
+      account: { id: account.id, host: account.host, selfUserID: account.selfUserID, config: account.config },
+      log,
+      now: () => this.now(),
+      userID: (localpart) => userID(localpart, account.host),
+      emit: async (event) => {
+        if (event.type === 'state') {
+          const live = this.live.get(account.id);
+          if (live) (live.state = event.state), (live.stateMessage = event.message);
+          log.info({ state: event.state, detail: event.message }, 'connection state');
+          return;
+        }
+        await this.ingest.apply(account, event);
+      },
+      storeMedia: (file) => this.media.storeBytes(file),
+      getState: async <T>(key: string) => (await this.repo.getState(account.id, key)) as T | undefined,
+      setState: (key, value) => this.repo.setState(account.id, key, value as never),
+    };
+  }
+}

@@ -1,0 +1,170 @@
+// Uploads, media downloads and the file resolution behind /v1/assets/serve.
+// Every path handed out or accepted lies inside the data directory: symlinks and
+// ".." are resolved before the check, so nothing outside can be read through here.
+import { createWriteStream } from 'node:fs';
+import { open, realpath, rm, stat } from 'node:fs/promises';
+import { basename, extname, isAbsolute, join, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileTypeFromFile } from 'file-type';
+import { imageSizeFromFile } from 'image-size/fromFile';
+import type { UploadRecord } from '../../store/records.ts';
+import type { UploadAssetOutput } from '../schemas/outputs.ts';
+import type { Core } from '../core.ts';
+import { ApiError, badRequest, forbidden, notFound } from '../errors.ts';
+import { uploadID } from '../ids.ts';
+
+export const MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
+
+const BY_EXTENSION: Record<string, string> = {
+  '.txt': 'text/plain', '.md': 'text/markdown', '.csv': 'text/csv', '.json': 'application/json', '.html': 'text/html',
+  '.svg': 'image/svg+xml', '.vcf': 'text/vcard', '.ics': 'text/calendar',
+};
+
+export interface ServableFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  mimeType: string;
+  fileName: string;
+}
+
+export class Assets {
+  constructor(private readonly core: Core) {}
+
+  private get uploadsDir() {
+    return join(this.core.dataDir, 'uploads');
+  }
+
+  /** Streams an upload to disk (refusing more than 500 MB), then detects its type and size. */
+  async saveUpload(source: Readable | Uint8Array, meta: { fileName?: string; mimeType?: string }): Promise<UploadAssetOutput> {
+    const id = uploadID();
+    const fileName = sanitizeFileName(meta.fileName) ?? `${id}.bin`;
+    const path = join(this.uploadsDir, id + (extname(fileName).match(/^\.[A-Za-z0-9]{1,8}$/)?.[0] ?? ''));
+    let size = 0;
+    try {
+      if (source instanceof Uint8Array) {
+        if (source.byteLength > MAX_UPLOAD_BYTES) throw tooLarge();
+        const fh = await open(path, 'wx', 0o600);
+        await fh.writeFile(source).finally(() => fh.close());
+        size = source.byteLength;
+      } else {
+        const counter = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            size += chunk.length;
+            done(size > MAX_UPLOAD_BYTES ? tooLarge() : null, chunk);
+          },
+        });
+        await pipeline(source, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+        if ((source as Readable & { truncated?: boolean }).truncated) throw tooLarge();
+      }
+    } catch (err) {
+      await rm(path, { force: true });
+      throw err;
+    }
+    const mimeType = meta.mimeType || (await sniff(path, fileName));
+    const dims = mimeType.startsWith('image/') ? await imageSizeFromFile(path).catch(() => undefined) : undefined;
+    const record: UploadRecord = { id, path, fileName, mimeType, size, width: dims?.width, height: dims?.height, createdAt: this.core.now() };
+    await this.core.repo.putUpload(record);
+    this.core.log.debug({ uploadID: id, size, mimeType }, 'upload stored');
+    const out: UploadAssetOutput = { uploadID: id, srcURL: pathToFileURL(path).href, fileName, mimeType, fileSize: size };
+    if (record.width !== undefined) out.width = record.width;
+    if (record.height !== undefined) out.height = record.height;
+    return out;
+  }
+
+  async upload(id: string): Promise<UploadRecord> {
+    const upload = await this.core.repo.getUpload(id);
+    if (!upload) throw notFound('UPLOAD_NOT_FOUND', `No upload has the ID "${id}". Upload the file first with POST /v1/assets/upload.`);
+    return upload;
+  }
+
+  /** mxc:// or localmxc:// → a file:// URL of the local copy. */
+  async download(url: string): Promise<{ srcURL: string }> {
+    if (!/^(local)?mxc:\/\//.test(url)) throw badRequest('UNSUPPORTED_URL', 'Only mxc:// and localmxc:// URLs can be downloaded; this server never fetches other URLs.');
+    const media = await this.core.media.get(url);
+    if (!media) throw notFound('MEDIA_NOT_FOUND', `No media is known by the URL ${url}.`);
+    return { srcURL: pathToFileURL(media.path).href };
+  }
+
+  /** Resolves what /v1/assets/serve may stream for a URL. */
+  async servable(url: string): Promise<ServableFile> {
+    if (/^(local)?mxc:\/\//.test(url)) {
+      const media = await this.core.media.get(url);
+      if (!media) throw notFound('MEDIA_NOT_FOUND', `No media is known by the URL ${url}.`);
+      const path = await this.inside(media.path);
+      const st = await stat(path);
+      return { path, size: st.size, mtimeMs: st.mtimeMs, mimeType: media.mimeType, fileName: media.fileName };
+    }
+    if (url.startsWith('file://')) {
+      const path = await this.localFile(url);
+      const st = await stat(path);
+      if (!st.isFile()) throw notFound('FILE_NOT_FOUND', 'That path is not a file.');
+      const media = await this.core.repo.getMediaByPath(path);
+      return { path, size: st.size, mtimeMs: st.mtimeMs, mimeType: media?.mimeType ?? (await sniff(path, path)), fileName: media?.fileName ?? basename(path) };
+    }
+    throw badRequest('UNSUPPORTED_URL', 'Only mxc://, localmxc:// and file:// URLs can be served; this server never fetches other URLs.');
+  }
+
+  /**
+   * A file:// URL or absolute path, or a media URL, as a real path inside the data
+   * directory. Anything else is refused with 403, even when the file exists.
+   */
+  async localFile(urlOrPath: string): Promise<string> {
+    if (/^(local)?mxc:\/\//.test(urlOrPath)) {
+      const media = await this.core.media.get(urlOrPath);
+      if (!media) throw notFound('MEDIA_NOT_FOUND', `No media is known by the URL ${urlOrPath}.`);
+      return this.inside(media.path);
+    }
+    let path: string;
+    try {
+      path = urlOrPath.startsWith('file://') ? fileURLToPath(urlOrPath) : urlOrPath;
+    } catch {
+      throw badRequest('INVALID_FILE_URL', 'The file URL is malformed.');
+    }
+    if (!isAbsolute(path)) throw badRequest('INVALID_FILE_URL', 'File paths must be absolute (or file:// URLs).');
+    return this.inside(path);
+  }
+
+  private async inside(path: string): Promise<string> {
+    const root = await realpath(this.core.dataDir);
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch {
+      // Do not reveal whether a file outside the data directory exists.
+      if (!path.startsWith(root + sep)) throw outside();
+      throw notFound('FILE_NOT_FOUND', 'No such file in the data directory.');
+    }
+    if (real !== root && !real.startsWith(root + sep)) throw outside();
+    return real;
+  }
+}
+
+const outside = () => forbidden('PATH_OUTSIDE_DATA_DIR', 'Only files inside the Switchboard data directory can be used here.');
+const tooLarge = () => new ApiError(413, 'FILE_TOO_LARGE', `Uploads are limited to ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`);
+
+/** Keeps a display name harmless: no directories, no control characters, no quotes. */
+export function sanitizeFileName(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const clean = basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '_').trim().slice(0, 200);
+  return clean && clean !== '.' && clean !== '..' ? clean : undefined;
+}
+
+async function sniff(path: string, fileName: string): Promise<string> {
+  const detected = await fileTypeFromFile(path).catch(() => undefined);
+  if (detected) return detected.mime;
+  const byExt = BY_EXTENSION[extname(fileName).toLowerCase()];
+  if (byExt) return byExt;
+  // No magic number: call it text when the start decodes as UTF-8 without control bytes.
+  const fh = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(4096), 0, 4096, 0);
+    const head = buffer.subarray(0, bytesRead);
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(head);
+    return bytesRead > 0 && !text.includes('\ufffd') && !/[\u0000-\u0008\u000e-\u001f]/.test(text) ? 'text/plain' : 'application/octet-stream';
+  } finally {
+    await fh.close();
+  }
+}

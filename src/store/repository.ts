@@ -1,0 +1,216 @@
+// The narrow interface core uses to reach storage. Each method is one logical
+// change or one query and is atomic on its own, so another backend (PostgreSQL)
+// can implement it without core ever holding a transaction open.
+import type {
+  AccountRecord,
+  ChatRecord,
+  JsonObject,
+  Json,
+  MediaRecord,
+  MessageRecord,
+  ParticipantRecord,
+  ReactionRecord,
+  TokenRecord,
+  UploadRecord,
+  UserRecord,
+} from './records.ts';
+
+export type Direction = 'before' | 'after';
+
+/** Keyset position in the chat list: (lastActivity, localID). */
+export interface ChatKey {
+  lastActivity: number;
+  localID: number;
+}
+/** Keyset position in a message list or search: (sortKey, rowID). */
+export interface MessageKey {
+  sortKey: number;
+  rowID: number;
+}
+/** Keyset position in a contact list: (sortName, id). */
+export interface ContactKey {
+  sortName: string;
+  id: string;
+}
+
+export interface Page<T> {
+  items: T[]; // always newest (or first in order) first
+  hasMore: boolean; // more beyond this page in the direction asked
+}
+
+export interface ChatUpsert {
+  id: string;
+  accountID: string;
+  remoteID: string;
+  type: 'single' | 'group';
+  title: string;
+  description?: string | null;
+  imgURL?: string | null;
+  isReadOnly?: boolean;
+  lastActivity?: number;
+  network: string; // for the title search text
+}
+
+/** User-side chat state core may change; undefined leaves a field alone. */
+export interface ChatStatePatch {
+  customTitle?: string | null;
+  title?: string;
+  description?: string | null;
+  imgURL?: string | null;
+  isArchived?: boolean;
+  isMuted?: boolean;
+  isPinned?: boolean;
+  isLowPriority?: boolean;
+  isMarkedUnread?: boolean;
+  isReadOnly?: boolean;
+  messageExpirySeconds?: number | null;
+  draft?: JsonObject | null;
+  reminder?: { remindAt: number; dismissOnIncomingMessage: boolean } | null;
+}
+
+export interface MessageInsert {
+  chatLocalID: number;
+  id: string;
+  remoteID: string | null;
+  pendingID: string | null;
+  timestamp: number;
+  senderID: string;
+  senderName: string | null;
+  type: string;
+  text: string | null;
+  plain: string | null;
+  isSender: boolean;
+  sendStatus: JsonObject | null;
+  isHidden?: boolean;
+  attachments: JsonObject[];
+  linkedMessageID: string | null;
+  mentions: string[] | null;
+  links: JsonObject[];
+  seen: Json;
+  mentionsSelf: boolean;
+  mediaFlags: number;
+}
+
+export interface MessagePatch {
+  id?: string;
+  remoteID?: string | null;
+  timestamp?: number;
+  text?: string | null;
+  plain?: string | null;
+  editedAt?: number | null;
+  editCount?: number;
+  sendStatus?: JsonObject | null;
+  isDeleted?: boolean;
+  isHidden?: boolean;
+  attachments?: JsonObject[];
+  seen?: Json;
+  links?: JsonObject[];
+  mentions?: string[] | null;
+  mediaFlags?: number;
+}
+
+export interface ChatListQuery {
+  accountIDs?: string[];
+  cursor?: ChatKey;
+  direction: Direction;
+  limit: number;
+}
+
+export interface ChatSearchQuery extends ChatListQuery {
+  text?: string; // raw user text; every word must match (case and accents ignored)
+  scope: 'titles' | 'participants';
+  inbox?: 'primary' | 'low-priority' | 'archive';
+  unreadOnly?: boolean;
+  type?: 'single' | 'group';
+  lastActivityBefore?: number;
+  lastActivityAfter?: number;
+  includeMuted: boolean;
+}
+
+export interface MessageSearchQuery {
+  text?: string; // raw user text; the store tokenizes it for its full-text index
+  chatLocalIDs?: number[];
+  accountIDs?: string[];
+  chatType?: 'single' | 'group';
+  mediaMask?: number; // any of these media_flags bits
+  sender?: { kind: 'me' } | { kind: 'others' } | { kind: 'user'; id: string };
+  after?: number; // timestamp bounds, exclusive
+  before?: number;
+  excludeLowPriority: boolean;
+  includeMuted: boolean;
+  cursor?: MessageKey;
+  direction: Direction;
+  limit: number;
+}
+
+export interface Repository {
+  close(): void;
+
+  // accounts
+  listAccounts(): Promise<AccountRecord[]>;
+  getAccount(id: string): Promise<AccountRecord | undefined>;
+  putAccount(account: AccountRecord): Promise<void>;
+  deleteAccount(id: string): Promise<void>;
+  countAccounts(): Promise<number>;
+
+  // users and contacts
+  putUsers(users: UserRecord[]): Promise<void>;
+  getUser(accountID: string, id: string): Promise<UserRecord | undefined>;
+  findUsers(accountID: string, match: { id?: string; username?: string; phoneNumber?: string; email?: string }): Promise<UserRecord[]>;
+  listContacts(accountID: string, q: { text?: string; cursor?: ContactKey; direction: Direction; limit: number }): Promise<Page<UserRecord & { sortName: string }>>;
+
+  // chats
+  upsertChat(chat: ChatUpsert): Promise<ChatRecord>;
+  getChat(idOrLocalID: string): Promise<ChatRecord | undefined>;
+  getChatByRemoteID(accountID: string, remoteID: string): Promise<ChatRecord | undefined>;
+  getChatsByLocalIDs(localIDs: number[]): Promise<Map<number, ChatRecord>>;
+  updateChatState(localID: number, patch: ChatStatePatch): Promise<ChatRecord>;
+  deleteChat(localID: number): Promise<void>;
+  listChats(q: ChatListQuery): Promise<Page<ChatRecord>>;
+  searchChats(q: ChatSearchQuery): Promise<Page<ChatRecord>>;
+  findDirectChat(accountID: string, userID: string): Promise<ChatRecord | undefined>;
+  dueReminders(now: number): Promise<ChatRecord[]>;
+
+  // participants
+  setParticipants(chatLocalID: number, participants: Array<{ userID: string; isAdmin?: boolean; isPending?: boolean; isNetworkBot?: boolean }>): Promise<void>;
+  listParticipants(chatLocalID: number, limit: number): Promise<{ items: ParticipantRecord[]; total: number }>;
+  participantsOf(chatLocalIDs: number[], limit: number): Promise<Map<number, ParticipantRecord[]>>;
+
+  // messages
+  /** Inserts messages (skipping ones whose id already exists) and keeps the chat's activity and unread counters right. */
+  insertMessages(batch: MessageInsert[]): Promise<Array<{ record: MessageRecord; inserted: boolean }>>;
+  updateMessage(rowID: number, patch: MessagePatch): Promise<MessageRecord>;
+  deleteMessage(rowID: number): Promise<void>;
+  getMessage(chatLocalID: number, idOrPendingOrRemote: string): Promise<MessageRecord | undefined>;
+  getMessageByRemoteID(chatLocalID: number, remoteID: string): Promise<MessageRecord | undefined>;
+  getMessageByRowID(rowID: number): Promise<MessageRecord | undefined>;
+  listMessages(chatLocalID: number, q: { cursor?: MessageKey; direction: Direction; limit: number }): Promise<Page<MessageRecord>>;
+  latestMessages(chatLocalIDs: number[]): Promise<Map<number, MessageRecord>>;
+  searchMessages(q: MessageSearchQuery): Promise<Page<MessageRecord>>;
+  outbox(): Promise<MessageRecord[]>;
+  /** Sets the read marker and recounts unread messages after it. */
+  setReadMarker(chatLocalID: number, sortKey: number | null): Promise<ChatRecord>;
+
+  // reactions
+  putReaction(messageRowID: number, reaction: ReactionRecord, replaceOwn: boolean): Promise<void>;
+  deleteReaction(messageRowID: number, participantID: string, key: string): Promise<boolean>;
+
+  // files
+  putUpload(upload: UploadRecord): Promise<void>;
+  getUpload(id: string): Promise<UploadRecord | undefined>;
+  putMedia(media: MediaRecord): Promise<void>;
+  getMedia(url: string): Promise<MediaRecord | undefined>;
+  getMediaByPath(path: string): Promise<MediaRecord | undefined>;
+
+  // access tokens
+  putToken(token: TokenRecord): Promise<void>;
+  getTokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<TokenRecord[]>;
+  revokeToken(idOrPrefix: string, at: number): Promise<number>;
+  touchToken(id: string, at: number): Promise<void>;
+  countTokens(): Promise<number>;
+
+  // connector-private state (JSON values)
+  getState(accountID: string, key: string): Promise<Json | undefined>;
+  setState(accountID: string, key: string, value: Json): Promise<void>;
+}

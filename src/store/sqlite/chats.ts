@@ -1,0 +1,206 @@
+import type { DB } from './db.ts';
+import type { ChatRecord, ParticipantRecord } from '../records.ts';
+import type { ChatListQuery, ChatSearchQuery, ChatStatePatch, ChatUpsert } from '../repository.ts';
+import { fold, words } from '../text.ts';
+import { bool, int, json, toChat, toUser, type Row } from './rows.ts';
+import { keyset } from './keyset.ts';
+import { readMarker } from './unread.ts';
+
+const titleText = (title: string, custom: string | null | undefined, network: string) => fold(`${custom ?? title} ${network}`);
+
+export function chatQueries(db: DB) {
+  const byID = db.prepare('SELECT * FROM chats WHERE id = ?');
+  const byLocal = db.prepare('SELECT * FROM chats WHERE local_id = ?');
+  const byRemote = db.prepare('SELECT * FROM chats WHERE account_id = ? AND remote_id = ?');
+  const networkOf = db.prepare('SELECT network FROM accounts WHERE id = ?');
+  const insert = db.prepare(`INSERT INTO chats (id, account_id, remote_id, type, title, description, img_url, is_read_only, last_activity, search_title, created_at)
+    VALUES (@id, @accountID, @remoteID, @type, @title, @description, @imgURL, @isReadOnly, @lastActivity, @searchTitle, @createdAt)`);
+  const updateNetworkFields = db.prepare(`UPDATE chats SET title = @title, description = @description, img_url = @imgURL,
+    is_read_only = @isReadOnly, last_activity = max(last_activity, @lastActivity), search_title = @searchTitle WHERE local_id = @localID`);
+  const deleteParticipants = db.prepare('DELETE FROM participants WHERE chat_local_id = ?');
+  const insertParticipant = db.prepare(`INSERT INTO participants (chat_local_id, account_id, user_id, position, is_admin, is_pending, is_network_bot)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const participantNames = db.prepare(`SELECT group_concat(u.search_text, ' ') AS t FROM participants p
+    JOIN users u ON u.account_id = p.account_id AND u.id = p.user_id WHERE p.chat_local_id = ? AND u.is_self = 0`);
+  const setPeople = db.prepare('UPDATE chats SET participant_count = ?, search_people = ? WHERE local_id = ?');
+  const participantsAll = db.prepare(`SELECT u.*, p.user_id, p.account_id AS p_account_id, p.is_admin, p.is_pending, p.is_network_bot FROM participants p
+    LEFT JOIN users u ON u.account_id = p.account_id AND u.id = p.user_id
+    WHERE p.chat_local_id = ? ORDER BY p.position LIMIT ?`);
+  const direct = db.prepare(`SELECT c.* FROM chats c JOIN participants p ON p.chat_local_id = c.local_id
+    WHERE c.account_id = ? AND c.type = 'single' AND p.user_id = ? ORDER BY c.last_activity DESC LIMIT 1`);
+  const due = db.prepare(`SELECT * FROM chats WHERE reminder IS NOT NULL AND json_extract(reminder, '$.remindAt') <= ?`);
+  const lastSortKey = db.prepare('SELECT max(sort_key) AS k FROM messages WHERE chat_local_id = ?');
+  const moveReadMarker = readMarker(db);
+  const delChat = db.prepare('DELETE FROM chats WHERE local_id = ?');
+
+  const getLocal = (localID: number) => {
+    const r = byLocal.get(localID) as Row | undefined;
+    if (!r) throw new Error(`chat ${localID} does not exist`);
+    return toChat(r);
+  };
+
+  const upsert = db.transaction((c: ChatUpsert): ChatRecord => {
+    const existing = byRemote.get(c.accountID, c.remoteID) as Row | undefined;
+    const fields = {
+      title: c.title,
+      description: c.description ?? null,
+      imgURL: c.imgURL ?? null,
+      isReadOnly: int(c.isReadOnly),
+      lastActivity: c.lastActivity ?? Date.now(),
+    };
+    if (!existing) {
+      const info = insert.run({ ...fields, id: c.id, accountID: c.accountID, remoteID: c.remoteID, type: c.type, searchTitle: titleText(c.title, null, c.network), createdAt: Date.now() });
+      return getLocal(Number(info.lastInsertRowid));
+    }
+    const prev = toChat(existing);
+    updateNetworkFields.run({
+      ...fields,
+      description: c.description === undefined ? prev.description : fields.description,
+      imgURL: c.imgURL === undefined ? prev.imgURL : fields.imgURL,
+      lastActivity: c.lastActivity ?? prev.lastActivity,
+      searchTitle: titleText(c.title, prev.customTitle, c.network),
+      localID: prev.localID,
+    });
+    return getLocal(prev.localID);
+  });
+
+  const setParticipants = db.transaction(
+    (chatLocalID: number, list: Array<{ userID: string; isAdmin?: boolean; isPending?: boolean; isNetworkBot?: boolean }>) => {
+      const chat = getLocal(chatLocalID);
+      deleteParticipants.run(chatLocalID);
+      list.forEach((p, i) => insertParticipant.run(chatLocalID, chat.accountID, p.userID, i, int(p.isAdmin), int(p.isPending), int(p.isNetworkBot)));
+      const names = (participantNames.get(chatLocalID) as { t: string | null }).t ?? '';
+      setPeople.run(list.length, names, chatLocalID);
+    },
+  );
+
+  const COLUMNS: Record<keyof ChatStatePatch, string> = {
+    customTitle: 'custom_title',
+    title: 'title',
+    description: 'description',
+    imgURL: 'img_url',
+    isArchived: 'is_archived',
+    isMuted: 'is_muted',
+    isPinned: 'is_pinned',
+    isLowPriority: 'is_low_priority',
+    isMarkedUnread: 'is_marked_unread',
+    isReadOnly: 'is_read_only',
+    messageExpirySeconds: 'message_expiry_seconds',
+    draft: 'draft',
+    reminder: 'reminder',
+  };
+  const updateState = db.transaction((localID: number, patch: ChatStatePatch) => {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, value] of Object.entries(patch) as Array<[keyof ChatStatePatch, unknown]>) {
+      if (value === undefined) continue;
+      sets.push(`${COLUMNS[key]} = ?`);
+      params.push(typeof value === 'boolean' ? int(value) : value !== null && typeof value === 'object' ? json(value) : value);
+    }
+    if (sets.length) db.prepare(`UPDATE chats SET ${sets.join(', ')} WHERE local_id = ?`).run(...params, localID);
+    if (patch.customTitle !== undefined || patch.title !== undefined) {
+      const c = getLocal(localID);
+      const network = (networkOf.get(c.accountID) as { network: string } | undefined)?.network ?? '';
+      db.prepare('UPDATE chats SET search_title = ? WHERE local_id = ?').run(titleText(c.title, c.customTitle, network), localID);
+    }
+    return getLocal(localID);
+  });
+
+  const setReadMarker = db.transaction((localID: number, sortKey: number | null) => {
+    const key = sortKey ?? ((lastSortKey.get(localID) as { k: number | null }).k ?? 0);
+    moveReadMarker(localID, key);
+    return getLocal(localID);
+  });
+
+  function participantRecord(r: Row, chatAccount: string): ParticipantRecord {
+    // A member whose user row is missing still shows, by ID.
+    const base = r.id ? toUser(r) : { accountID: chatAccount, id: r.user_id as string };
+    return { ...base, isAdmin: bool(r.is_admin), isPending: bool(r.is_pending), isNetworkBot: bool(r.is_network_bot) };
+  }
+
+  function listWhere(q: ChatListQuery, conds: string[], params: unknown[]) {
+    if (q.accountIDs?.length) {
+      conds.push(`account_id IN (${q.accountIDs.map(() => '?').join(',')})`);
+      params.push(...q.accountIDs);
+    }
+    const ks = keyset(['last_activity', 'local_id'], q.cursor && [q.cursor.lastActivity, q.cursor.localID], q.direction);
+    if (ks.where) conds.push(ks.where);
+    const rows = db
+      .prepare(`SELECT * FROM chats ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${ks.order} LIMIT ?`)
+      .all(...params, ...ks.params, q.limit + 1) as Row[];
+    const page = ks.finish(rows, q.limit);
+    return { hasMore: page.hasMore, items: page.items.map(toChat) };
+  }
+
+  return {
+    async upsertChat(c: ChatUpsert) {
+      return upsert(c);
+    },
+    async getChat(idOrLocalID: string) {
+      const r = (/^\d{1,15}$/.test(idOrLocalID) ? byLocal.get(Number(idOrLocalID)) : byID.get(idOrLocalID)) as Row | undefined;
+      return r && toChat(r);
+    },
+    async getChatByRemoteID(accountID: string, remoteID: string) {
+      const r = byRemote.get(accountID, remoteID) as Row | undefined;
+      return r && toChat(r);
+    },
+    async getChatsByLocalIDs(localIDs: number[]) {
+      const out = new Map<number, ChatRecord>();
+      for (const id of new Set(localIDs)) {
+        const r = byLocal.get(id) as Row | undefined;
+        if (r) out.set(id, toChat(r));
+      }
+      return out;
+    },
+    async updateChatState(localID: number, patch: ChatStatePatch) {
+      return updateState(localID, patch);
+    },
+    async deleteChat(localID: number) {
+      delChat.run(localID);
+    },
+    async listChats(q: ChatListQuery) {
+      return listWhere(q, [], []);
+    },
+    async searchChats(q: ChatSearchQuery) {
+      const conds: string[] = [];
+      const params: unknown[] = [];
+      const column = q.scope === 'participants' ? 'search_people' : 'search_title';
+      for (const w of words(q.text)) (conds.push(`instr(${column}, ?) > 0`), params.push(w));
+      if (q.inbox === 'primary') conds.push('is_archived = 0 AND is_low_priority = 0');
+      if (q.inbox === 'low-priority') conds.push('is_low_priority = 1 AND is_archived = 0');
+      if (q.inbox === 'archive') conds.push('is_archived = 1');
+      if (q.unreadOnly) conds.push('(unread_count > 0 OR is_marked_unread = 1)');
+      if (q.type) (conds.push('type = ?'), params.push(q.type));
+      if (q.lastActivityBefore !== undefined) (conds.push('last_activity < ?'), params.push(q.lastActivityBefore));
+      if (q.lastActivityAfter !== undefined) (conds.push('last_activity > ?'), params.push(q.lastActivityAfter));
+      if (!q.includeMuted) conds.push('is_muted = 0');
+      return listWhere(q, conds, params);
+    },
+    async findDirectChat(accountID: string, userID: string) {
+      const r = direct.get(accountID, userID) as Row | undefined;
+      return r && toChat(r);
+    },
+    async dueReminders(now: number) {
+      return (due.all(now) as Row[]).map(toChat);
+    },
+    async setParticipants(chatLocalID: number, list: Array<{ userID: string; isAdmin?: boolean; isPending?: boolean; isNetworkBot?: boolean }>) {
+      setParticipants(chatLocalID, list);
+    },
+    async listParticipants(chatLocalID: number, limit: number) {
+      const chat = getLocal(chatLocalID);
+      const rows = participantsAll.all(chatLocalID, limit < 0 ? -1 : limit) as Row[];
+      return { items: rows.map((r) => participantRecord(r, chat.accountID)), total: chat.participantCount };
+    },
+    async participantsOf(chatLocalIDs: number[], limit: number) {
+      const out = new Map<number, ParticipantRecord[]>();
+      for (const id of new Set(chatLocalIDs)) {
+        const rows = participantsAll.all(id, limit) as Row[];
+        out.set(id, rows.map((r) => participantRecord(r, r.p_account_id as string)));
+      }
+      return out;
+    },
+    async setReadMarker(localID: number, sortKey: number | null) {
+      return setReadMarker(localID, sortKey);
+    },
+  };
+}

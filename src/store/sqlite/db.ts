@@ -1,0 +1,35 @@
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.ts';
+
+export type DB = Database.Database;
+
+/** Opens (creating if needed) the database file and brings its schema up to date. */
+export function openDatabase(file: string): DB {
+  const db = new Database(file);
+  // WAL lets the CLI read and write while a server runs on the same file; with
+  // WAL, synchronous=NORMAL survives process crashes (a power cut may lose the
+  // last transactions, never corrupt the file).
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536'); // 64 MiB page cache
+  db.pragma('temp_store = MEMORY');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: DB): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `The database schema is version ${current}, newer than this Switchboard knows (${MIGRATIONS.length}). Upgrade Switchboard or use another --data-dir.`,
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

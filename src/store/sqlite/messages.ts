@@ -1,0 +1,217 @@
+import type { DB } from './db.ts';
+import type { MessageRecord, ReactionRecord } from '../records.ts';
+import type { Direction, MessageInsert, MessageKey, MessagePatch, MessageSearchQuery } from '../repository.ts';
+import { ftsQuery } from '../text.ts';
+import { bool, int, json, MESSAGE_COLUMNS, toMessage, type Row } from './rows.ts';
+import { keyset } from './keyset.ts';
+import { readMarker } from './unread.ts';
+
+/** Sort keys are timestamp-ordered integers, unique per chat: ms × 1000 + a tiebreak. */
+const TIEBREAK = 1000;
+
+export function messageQueries(db: DB) {
+  const FROM = `FROM messages m JOIN chats c ON c.local_id = m.chat_local_id`;
+  const byAnyID = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.id = @id
+    UNION ALL SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.pending_id = @id
+    UNION ALL SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.remote_id = @id LIMIT 1`);
+  const byRemote = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = ? AND m.remote_id = ?`);
+  const byRow = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.row_id = ?`);
+  const latest = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = ? AND m.is_hidden = 0 ORDER BY m.sort_key DESC LIMIT 1`);
+  const maxKeyIn = db.prepare('SELECT max(sort_key) AS k FROM messages WHERE chat_local_id = ? AND sort_key BETWEEN ? AND ?');
+  const maxKeyFrom = db.prepare('SELECT max(sort_key) AS k FROM messages WHERE chat_local_id = ? AND sort_key >= ?');
+  const chatCounters = db.prepare('SELECT last_read_sort_key, last_activity FROM chats WHERE local_id = ?');
+  const insert = db.prepare(`INSERT INTO messages (id, chat_local_id, remote_id, pending_id, sort_key, timestamp, sender_id, sender_name, type, text, plain,
+      is_sender, send_status, is_hidden, attachments, linked_message_id, mentions, links, seen, mentions_self, media_flags)
+    VALUES (@id, @chatLocalID, @remoteID, @pendingID, @sortKey, @timestamp, @senderID, @senderName, @type, @text, @plain,
+      @isSender, @sendStatus, @isHidden, @attachments, @linkedMessageID, @mentions, @links, @seen, @mentionsSelf, @mediaFlags)`);
+  const bumpChat = db.prepare(`UPDATE chats SET last_activity = max(last_activity, ?), unread_count = unread_count + ?,
+    unread_mentions_count = unread_mentions_count + ? WHERE local_id = ?`);
+  const setReadMarker = readMarker(db);
+  const reactionsOf = db.prepare('SELECT * FROM reactions WHERE message_row_id = ? ORDER BY timestamp, participant_id');
+  const delOwnReactions = db.prepare('DELETE FROM reactions WHERE message_row_id = ? AND participant_id = ?');
+  const putReaction = db.prepare(`INSERT INTO reactions (message_row_id, participant_id, key, emoji, img_url, timestamp) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT(message_row_id, participant_id, key) DO UPDATE SET timestamp = excluded.timestamp`);
+  const delReaction = db.prepare('DELETE FROM reactions WHERE message_row_id = ? AND participant_id = ? AND key = ?');
+  const delMessage = db.prepare('DELETE FROM messages WHERE row_id = ?');
+  const outbox = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.is_sender = 1 AND m.remote_id IS NULL ORDER BY m.row_id`);
+
+  function withReactions(records: MessageRecord[]): MessageRecord[] {
+    for (const m of records) {
+      m.reactions = (reactionsOf.all(m.rowID) as Row[]).map((r) => ({
+        participantID: r.participant_id as string,
+        key: r.key as string,
+        emoji: bool(r.emoji),
+        imgURL: (r.img_url as string | null) ?? undefined,
+        timestamp: r.timestamp as number,
+      }));
+    }
+    return records;
+  }
+  const one = (r: Row | undefined) => (r ? withReactions([toMessage(r)])[0] : undefined);
+  const mustRow = (rowID: number) => {
+    const m = one(byRow.get(rowID) as Row | undefined);
+    if (!m) throw new Error(`message row ${rowID} does not exist`);
+    return m;
+  };
+
+  function nextSortKey(chat: number, timestamp: number): number {
+    const base = timestamp * TIEBREAK;
+    const taken = (maxKeyIn.get(chat, base, base + TIEBREAK - 1) as { k: number | null }).k;
+    if (taken === null) return base;
+    if (taken < base + TIEBREAK - 1) return taken + 1;
+    // A thousand messages in one millisecond: place it after everything from then on.
+    return ((maxKeyFrom.get(chat, base) as { k: number }).k ?? base) + 1;
+  }
+
+  const insertBatch = db.transaction((batch: MessageInsert[]) => {
+    const results: Array<{ record: MessageRecord; inserted: boolean }> = [];
+    // Per-chat counter changes, applied once per chat at the end of the batch.
+    const touched = new Map<number, { lastRead: number | null; maxTs: number; unread: number; mentions: number; ownMax: number | null }>();
+    for (const m of batch) {
+      const existing =
+        (byAnyID.get({ chat: m.chatLocalID, id: m.id }) as Row | undefined) ??
+        (m.remoteID ? (byRemote.get(m.chatLocalID, m.remoteID) as Row | undefined) : undefined) ??
+        (m.pendingID ? (byAnyID.get({ chat: m.chatLocalID, id: m.pendingID }) as Row | undefined) : undefined);
+      if (existing) {
+        results.push({ record: toMessage(existing), inserted: false });
+        continue;
+      }
+      let t = touched.get(m.chatLocalID);
+      if (!t) {
+        const c = chatCounters.get(m.chatLocalID) as { last_read_sort_key: number | null; last_activity: number } | undefined;
+        if (!c) throw new Error(`chat ${m.chatLocalID} does not exist`);
+        t = { lastRead: c.last_read_sort_key, maxTs: 0, unread: 0, mentions: 0, ownMax: null };
+        touched.set(m.chatLocalID, t);
+      }
+      const sortKey = nextSortKey(m.chatLocalID, m.timestamp);
+      const info = insert.run({
+        ...m,
+        sortKey,
+        isSender: int(m.isSender),
+        isHidden: int(m.isHidden),
+        mentionsSelf: int(m.mentionsSelf),
+        sendStatus: json(m.sendStatus),
+        attachments: m.attachments.length ? json(m.attachments) : null,
+        mentions: json(m.mentions),
+        links: m.links.length ? json(m.links) : null,
+        seen: json(m.seen),
+      });
+      if (!m.isHidden) t.maxTs = Math.max(t.maxTs, m.timestamp);
+      if (m.isSender) t.ownMax = Math.max(t.ownMax ?? 0, sortKey);
+      else if (!m.isHidden && (t.lastRead === null || sortKey > t.lastRead)) {
+        t.unread++;
+        if (m.mentionsSelf) t.mentions++;
+      }
+      results.push({ record: mustRowPlain(Number(info.lastInsertRowid)), inserted: true });
+    }
+    for (const [chat, t] of touched) {
+      bumpChat.run(t.maxTs, t.unread, t.mentions, chat);
+      // Sending in a chat means having read it up to there.
+      if (t.ownMax !== null && (t.lastRead === null || t.ownMax > t.lastRead)) setReadMarker(chat, t.ownMax);
+    }
+    return results;
+  });
+  const mustRowPlain = (rowID: number) => toMessage(byRow.get(rowID) as Row);
+
+  const PATCH_COLUMNS: Record<keyof MessagePatch, string> = {
+    id: 'id',
+    remoteID: 'remote_id',
+    timestamp: 'timestamp',
+    text: 'text',
+    plain: 'plain',
+    editedAt: 'edited_at',
+    editCount: 'edit_count',
+    sendStatus: 'send_status',
+    isDeleted: 'is_deleted',
+    isHidden: 'is_hidden',
+    attachments: 'attachments',
+    seen: 'seen',
+    links: 'links',
+    mentions: 'mentions',
+    mediaFlags: 'media_flags',
+  };
+
+  return {
+    async insertMessages(batch: MessageInsert[]) {
+      return insertBatch(batch);
+    },
+    async updateMessage(rowID: number, patch: MessagePatch) {
+      const sets: string[] = [];
+      const params: unknown[] = [];
+      for (const [key, value] of Object.entries(patch) as Array<[keyof MessagePatch, unknown]>) {
+        if (value === undefined) continue;
+        sets.push(`${PATCH_COLUMNS[key]} = ?`);
+        params.push(typeof value === 'boolean' ? int(value) : value !== null && typeof value === 'object' ? json(value) : value);
+      }
+      if (sets.length) db.prepare(`UPDATE messages SET ${sets.join(', ')} WHERE row_id = ?`).run(...params, rowID);
+      return mustRow(rowID);
+    },
+    async deleteMessage(rowID: number) {
+      delMessage.run(rowID);
+    },
+    async getMessage(chatLocalID: number, id: string) {
+      return one(byAnyID.get({ chat: chatLocalID, id }) as Row | undefined);
+    },
+    async getMessageByRemoteID(chatLocalID: number, remoteID: string) {
+      return one(byRemote.get(chatLocalID, remoteID) as Row | undefined);
+    },
+    async getMessageByRowID(rowID: number) {
+      return one(byRow.get(rowID) as Row | undefined);
+    },
+    async listMessages(chatLocalID: number, q: { cursor?: MessageKey; direction: Direction; limit: number }) {
+      const ks = keyset(['m.sort_key'], q.cursor && [q.cursor.sortKey], q.direction);
+      const rows = db
+        .prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = ? ${ks.where ? `AND ${ks.where}` : ''} ORDER BY ${ks.order} LIMIT ?`)
+        .all(chatLocalID, ...ks.params, q.limit + 1) as Row[];
+      const page = ks.finish(rows, q.limit);
+      return { hasMore: page.hasMore, items: withReactions(page.items.map(toMessage)) };
+    },
+    async latestMessages(chatLocalIDs: number[]) {
+      const out = new Map<number, MessageRecord>();
+      for (const id of new Set(chatLocalIDs)) {
+        const m = one(latest.get(id) as Row | undefined);
+        if (m) out.set(id, m);
+      }
+      return out;
+    },
+    async searchMessages(q: MessageSearchQuery) {
+      const conds = ['m.is_deleted = 0', 'm.is_hidden = 0'];
+      const params: unknown[] = [];
+      const match = ftsQuery(q.text);
+      if (match) (conds.push('m.row_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)'), params.push(match));
+      if (q.chatLocalIDs) (conds.push(`m.chat_local_id IN (${q.chatLocalIDs.map(() => '?').join(',') || 'NULL'})`), params.push(...q.chatLocalIDs));
+      if (q.accountIDs?.length) (conds.push(`c.account_id IN (${q.accountIDs.map(() => '?').join(',')})`), params.push(...q.accountIDs));
+      if (q.chatType) (conds.push('c.type = ?'), params.push(q.chatType));
+      if (q.mediaMask) (conds.push('(m.media_flags & ?) != 0'), params.push(q.mediaMask));
+      if (q.sender?.kind === 'me') conds.push('m.is_sender = 1');
+      if (q.sender?.kind === 'others') conds.push('m.is_sender = 0');
+      if (q.sender?.kind === 'user') (conds.push('m.sender_id = ?'), params.push(q.sender.id));
+      if (q.after !== undefined) (conds.push('m.timestamp > ?'), params.push(q.after));
+      if (q.before !== undefined) (conds.push('m.timestamp < ?'), params.push(q.before));
+      if (q.excludeLowPriority) conds.push('c.is_low_priority = 0');
+      if (!q.includeMuted) conds.push('c.is_muted = 0');
+      const ks = keyset(['m.sort_key', 'm.row_id'], q.cursor && [q.cursor.sortKey, q.cursor.rowID], q.direction);
+      if (ks.where) conds.push(ks.where);
+      const rows = db
+        .prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE ${conds.join(' AND ')} ORDER BY ${ks.order} LIMIT ?`)
+        .all(...params, ...ks.params, q.limit + 1) as Row[];
+      const page = ks.finish(rows, q.limit);
+      return { hasMore: page.hasMore, items: withReactions(page.items.map(toMessage)) };
+    },
+    async outbox() {
+      return withReactions((outbox.all() as Row[]).map(toMessage)).filter((m) => {
+        const status = (m.sendStatus as { status?: string } | null)?.status;
+        return status === 'PENDING' || status === 'FAIL_RETRIABLE';
+      });
+    },
+    async putReaction(messageRowID: number, r: ReactionRecord, replaceOwn: boolean) {
+      db.transaction(() => {
+        if (replaceOwn) delOwnReactions.run(messageRowID, r.participantID);
+        putReaction.run(messageRowID, r.participantID, r.key, int(r.emoji), r.imgURL ?? null, r.timestamp);
+      })();
+    },
+    async deleteReaction(messageRowID: number, participantID: string, key: string) {
+      return delReaction.run(messageRowID, participantID, key).changes > 0;
+    },
+  };
+}

@@ -1,0 +1,182 @@
+// Versioned schema. Each entry moves the database from version i to i+1 and runs
+// in one transaction; PRAGMA user_version records where a database stands.
+export const MIGRATIONS: string[] = [
+  /* 1: initial schema */ `
+  CREATE TABLE accounts (
+    id           TEXT PRIMARY KEY,
+    connector    TEXT NOT NULL,
+    network      TEXT NOT NULL,
+    bridge_id    TEXT NOT NULL,
+    bridge_type  TEXT NOT NULL,
+    provider     TEXT NOT NULL,
+    host         TEXT NOT NULL,
+    self_user_id TEXT NOT NULL,
+    config       TEXT NOT NULL DEFAULT '{}',
+    created_at   INTEGER NOT NULL
+  );
+
+  CREATE TABLE users (
+    account_id     TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    id             TEXT NOT NULL,
+    full_name      TEXT,
+    username       TEXT,
+    phone_number   TEXT,
+    email          TEXT,
+    img_url        TEXT,
+    cannot_message INTEGER NOT NULL DEFAULT 0,
+    is_self        INTEGER NOT NULL DEFAULT 0,
+    is_contact     INTEGER NOT NULL DEFAULT 0,
+    search_text    TEXT NOT NULL DEFAULT '',  -- folded name, handle, phone, email
+    sort_name      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (account_id, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX users_contacts ON users(account_id, is_contact, sort_name, id);
+
+  CREATE TABLE chats (
+    local_id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                      TEXT NOT NULL UNIQUE,
+    account_id              TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    remote_id               TEXT NOT NULL,
+    type                    TEXT NOT NULL CHECK (type IN ('single','group')),
+    title                   TEXT NOT NULL DEFAULT '',
+    custom_title            TEXT,
+    description             TEXT,
+    img_url                 TEXT,
+    is_read_only            INTEGER NOT NULL DEFAULT 0,
+    last_activity           INTEGER NOT NULL,
+    unread_count            INTEGER NOT NULL DEFAULT 0,
+    unread_mentions_count   INTEGER NOT NULL DEFAULT 0,
+    last_read_sort_key      INTEGER,
+    is_marked_unread        INTEGER NOT NULL DEFAULT 0,
+    is_archived             INTEGER NOT NULL DEFAULT 0,
+    is_muted                INTEGER NOT NULL DEFAULT 0,
+    is_pinned               INTEGER NOT NULL DEFAULT 0,
+    is_low_priority         INTEGER NOT NULL DEFAULT 0,
+    message_expiry_seconds  INTEGER,
+    draft                   TEXT,
+    reminder                TEXT,
+    participant_count       INTEGER NOT NULL DEFAULT 0,
+    search_title            TEXT NOT NULL DEFAULT '',  -- folded title + network
+    search_people           TEXT NOT NULL DEFAULT '',  -- folded member names
+    created_at              INTEGER NOT NULL,
+    UNIQUE (account_id, remote_id)
+  );
+  CREATE INDEX chats_activity ON chats(last_activity, local_id);
+  CREATE INDEX chats_account_activity ON chats(account_id, last_activity, local_id);
+
+  CREATE TABLE participants (
+    chat_local_id  INTEGER NOT NULL REFERENCES chats(local_id) ON DELETE CASCADE,
+    account_id     TEXT NOT NULL,
+    user_id        TEXT NOT NULL,
+    position       INTEGER NOT NULL,
+    is_admin       INTEGER NOT NULL DEFAULT 0,
+    is_pending     INTEGER NOT NULL DEFAULT 0,
+    is_network_bot INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (chat_local_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX participants_user ON participants(account_id, user_id);
+
+  CREATE TABLE messages (
+    row_id           INTEGER PRIMARY KEY,
+    id               TEXT NOT NULL,
+    chat_local_id    INTEGER NOT NULL REFERENCES chats(local_id) ON DELETE CASCADE,
+    remote_id        TEXT,
+    pending_id       TEXT,
+    sort_key         INTEGER NOT NULL,
+    timestamp        INTEGER NOT NULL,
+    sender_id        TEXT NOT NULL,
+    sender_name      TEXT,
+    type             TEXT NOT NULL,
+    text             TEXT,
+    plain            TEXT,
+    edited_at        INTEGER,
+    edit_count       INTEGER NOT NULL DEFAULT 0,
+    is_sender        INTEGER NOT NULL DEFAULT 0,
+    send_status      TEXT,
+    is_hidden        INTEGER NOT NULL DEFAULT 0,
+    is_deleted       INTEGER NOT NULL DEFAULT 0,
+    attachments      TEXT,
+    linked_message_id TEXT,
+    mentions         TEXT,
+    links            TEXT,
+    seen             TEXT,
+    mentions_self    INTEGER NOT NULL DEFAULT 0,
+    media_flags      INTEGER NOT NULL DEFAULT 0,  -- 1 image, 2 video, 4 file/audio, 8 link
+    UNIQUE (chat_local_id, id),
+    UNIQUE (chat_local_id, sort_key)
+  );
+  CREATE UNIQUE INDEX messages_pending ON messages(chat_local_id, pending_id) WHERE pending_id IS NOT NULL;
+  CREATE UNIQUE INDEX messages_remote ON messages(chat_local_id, remote_id) WHERE remote_id IS NOT NULL;
+  CREATE INDEX messages_sort ON messages(sort_key);
+  CREATE INDEX messages_outbox ON messages(row_id) WHERE is_sender = 1 AND remote_id IS NULL;
+
+  -- Full-text index over the plain text of messages, kept in step by triggers so
+  -- every write path (API, connectors, bulk ingest) updates it in the same transaction.
+  CREATE VIRTUAL TABLE messages_fts USING fts5(
+    plain, content='messages', content_rowid='row_id',
+    tokenize = 'unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.plain IS NOT NULL BEGIN
+    INSERT INTO messages_fts(rowid, plain) VALUES (new.row_id, new.plain);
+  END;
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.plain IS NOT NULL BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, plain) VALUES ('delete', old.row_id, old.plain);
+  END;
+  CREATE TRIGGER messages_fts_update AFTER UPDATE OF plain ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, plain) SELECT 'delete', old.row_id, old.plain WHERE old.plain IS NOT NULL;
+    INSERT INTO messages_fts(rowid, plain) SELECT new.row_id, new.plain WHERE new.plain IS NOT NULL;
+  END;
+
+  CREATE TABLE reactions (
+    message_row_id INTEGER NOT NULL REFERENCES messages(row_id) ON DELETE CASCADE,
+    participant_id TEXT NOT NULL,
+    key            TEXT NOT NULL,
+    emoji          INTEGER NOT NULL DEFAULT 1,
+    img_url        TEXT,
+    timestamp      INTEGER NOT NULL,
+    PRIMARY KEY (message_row_id, participant_id, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE uploads (
+    id         TEXT PRIMARY KEY,
+    path       TEXT NOT NULL,
+    file_name  TEXT NOT NULL,
+    mime_type  TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    width      INTEGER,
+    height     INTEGER,
+    duration   REAL,
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE media (
+    url        TEXT PRIMARY KEY,
+    path       TEXT NOT NULL,
+    file_name  TEXT NOT NULL,
+    mime_type  TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    width      INTEGER,
+    height     INTEGER,
+    duration   REAL
+  );
+
+  CREATE TABLE tokens (
+    id           TEXT PRIMARY KEY,
+    hash         TEXT NOT NULL UNIQUE,
+    scopes       TEXT NOT NULL,
+    label        TEXT NOT NULL DEFAULT '',
+    client_id    TEXT,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER,
+    expires_at   INTEGER,
+    revoked_at   INTEGER
+  );
+
+  CREATE TABLE connector_state (
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (account_id, key)
+  ) WITHOUT ROWID;
+  `,
+];

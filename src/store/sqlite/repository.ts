@@ -1,0 +1,29 @@
+import type { Repository } from '../repository.ts';
+import { openDatabase, type DB } from './db.ts';
+import { accountQueries } from './accounts.ts';
+import { userQueries } from './users.ts';
+import { chatQueries } from './chats.ts';
+import { messageQueries } from './messages.ts';
+import { fileQueries } from './files.ts';
+import { tokenQueries } from './tokens.ts';
+import { stateQueries } from './state.ts';
+
+export interface SqliteRepository extends Repository {
+  /** The underlying handle, for benchmarks and integrity checks only. */
+  readonly db: DB;
+}
+
+export function openSqliteRepository(file: string): SqliteRepository {
+  const db = openDatabase(file);
+  return {
+    db,
+    close: () => db.close(),
+    ...accountQueries(db),
+    ...userQueries(db),
+    ...chatQueries(db),
+    ...messageQueries(db),
+    ...fileQueries(db),
+    ...tokenQueries(db),
+    ...stateQueries(db),
+  };
+}
