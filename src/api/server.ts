@@ -152,7 +152,10 @@ export function createServer(opts: ServerOptions): Server {
       return { port: boundPort, baseURL: baseURL() };
     },
     async close() {
+      // In-flight requests get a moment to finish; kept-alive client sockets do not hold the shutdown.
+      const force = setTimeout(() => app.server.closeAllConnections(), 2_000);
       await app.close();
+      clearTimeout(force);
     },
   };
 }
