@@ -106,6 +106,8 @@ export function createServer(opts: ServerOptions): Server {
     request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
+  // JSON and multipart only: other bodies are refused with 415 instead of reaching validation as strings.
+  app.removeContentTypeParser('text/plain');
   // An empty body with a JSON content type counts as no body (SDKs send that for optional bodies).
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {

@@ -8,7 +8,7 @@ import type { AccountRecord, ChatRecord } from '../store/records.ts';
 import type { ChatRef, ConnectionState, ConnectorContext, NetworkClient, NetworkConnector } from '../networks/connector.ts';
 import type { ChatCapabilities } from './schemas/capabilities.ts';
 import { DomainEvents } from './events.ts';
-import { notFound } from './errors.ts';
+import { notFound, refused } from './errors.ts';
 import { userID } from './ids.ts';
 import { Ingest } from './ingest.ts';
 import { MediaStore } from './media.ts';
@@ -123,7 +123,7 @@ export class Core {
   /** The live client of an account; 422 when the account's connector is not running. */
   client(accountID: string): NetworkClient {
     const live = this.live.get(accountID);
-    if (!live) throw notFound('ACCOUNT_OFFLINE', `Account ${accountID} has no running connector; check \`switchboard accounts list\` and the server log.`);
+    if (!live) throw refused('ACCOUNT_UNAVAILABLE', `Account ${accountID} has no running connector, so nothing was sent; the server log says why.`);
     return live.client;
   }
 
@@ -162,7 +162,7 @@ export class Core {
     return live.client.capabilities(ref ?? (await this.chatRef(chat)));
   }
 
-  /** A network's display name for an account (cached per process, accounts rarely change). */
+  /** A network's display name for an account. */
   async networkName(accountID: string): Promise<string> {
     return this.live.get(accountID)?.record.network ?? (await this.repo.getAccount(accountID))?.network ?? 'Unknown network';
   }

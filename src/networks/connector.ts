@@ -192,6 +192,9 @@ export interface ReactsToMessages {
 export interface SendsReadReceipts {
   markRead(chat: ChatRef, upTo: MessageRef | undefined): Promise<void>;
 }
+export interface SendsTyping {
+  setTyping(chat: ChatRef, typing: boolean): Promise<void>;
+}
 export interface CreatesChats {
   createChat(request: { type: 'single' | 'group'; participantIDs: string[]; title?: string }): Promise<RemoteChat>;
 }
@@ -221,6 +224,7 @@ export const canEdit = (c: NetworkClient): c is NetworkClient & EditsMessages =>
 export const canDelete = (c: NetworkClient): c is NetworkClient & DeletesMessages => has(c, 'deleteMessage');
 export const canReact = (c: NetworkClient): c is NetworkClient & ReactsToMessages => has(c, 'addReaction', 'removeReaction');
 export const canMarkRead = (c: NetworkClient): c is NetworkClient & SendsReadReceipts => has(c, 'markRead');
+export const canSendTyping = (c: NetworkClient): c is NetworkClient & SendsTyping => has(c, 'setTyping');
 export const canCreateChats = (c: NetworkClient): c is NetworkClient & CreatesChats => has(c, 'createChat');
 export const canResolveUsers = (c: NetworkClient): c is NetworkClient & ResolvesUsers => has(c, 'resolveUser');
 export const canSearchUsers = (c: NetworkClient): c is NetworkClient & SearchesUsers => has(c, 'searchUsers');

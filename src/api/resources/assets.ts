@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { DownloadAssetBody, ServeAssetQuery, UploadBase64Body } from '../../core/schemas/inputs.ts';
 import { DownloadAssetOutput, UploadAssetOutput } from '../../core/schemas/outputs.ts';
 import { ApiError, badRequest } from '../../core/errors.ts';
-import { MAX_UPLOAD_BYTES } from '../../core/services/assets.ts';
+import { MAX_UPLOAD_BYTES, type ReceivedFile } from '../../core/services/assets.ts';
 import { route } from '../route.ts';
 import { serveFile } from '../serve-file.ts';
 
@@ -28,15 +28,16 @@ export const assetRoutes = [
     async handler({ core, request }) {
       if (!request.isMultipart()) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data with a "file" part.');
       const fields: Record<string, string> = {};
-      let result: Awaited<ReturnType<typeof core.assets.saveUpload>> | undefined;
-      // Fields may come before or after the file; the ones before it name it.
+      let received: ReceivedFile | undefined;
+      // Fields may come before or after the file; the bytes are stored as they arrive
+      // and named once the whole form has been read.
       for await (const part of request.parts({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } })) {
         if (part.type === 'field') fields[part.fieldname] = String(part.value);
-        else if (part.fieldname === 'file' && !result) {
-          result = await core.assets.saveUpload(part.file, { fileName: fields.fileName ?? part.filename, mimeType: fields.mimeType });
-        } else part.file.resume();
+        else if (part.fieldname === 'file' && !received) received = await core.assets.receive(part.file, part.filename);
+        else part.file.resume();
       }
-      if (!result) throw badRequest('VALIDATION_ERROR', 'The form has no "file" part.', { issues: [{ code: 'invalid_type', message: 'file is required', path: ['body', 'file'] }] });
+      if (!received) throw badRequest('VALIDATION_ERROR', 'The form has no "file" part.', { issues: [{ code: 'invalid_type', message: 'file is required', path: ['body', 'file'] }] });
+      const result = await core.assets.finishUpload(received, { fileName: fields.fileName, mimeType: fields.mimeType });
       return result;
     },
   }),

@@ -22,6 +22,13 @@ const BY_EXTENSION: Record<string, string> = {
   '.svg': 'image/svg+xml', '.vcf': 'text/vcard', '.ics': 'text/calendar',
 };
 
+export interface ReceivedFile {
+  id: string;
+  path: string;
+  size: number;
+  fileName?: string;
+}
+
 export interface ServableFile {
   path: string;
   size: number;
@@ -37,11 +44,16 @@ export class Assets {
     return join(this.core.dataDir, 'uploads');
   }
 
-  /** Streams an upload to disk (refusing more than 500 MB), then detects its type and size. */
+  /** Stores an upload: streamed to disk (refusing more than 500 MB), then typed and measured. */
   async saveUpload(source: Readable | Uint8Array, meta: { fileName?: string; mimeType?: string }): Promise<UploadAssetOutput> {
+    return this.finishUpload(await this.receive(source, meta.fileName), meta);
+  }
+
+  /** First half of an upload: the bytes on disk. Multipart forms may name the file only after sending it. */
+  async receive(source: Readable | Uint8Array, fileName?: string): Promise<ReceivedFile> {
     const id = uploadID();
-    const fileName = sanitizeFileName(meta.fileName) ?? `${id}.bin`;
-    const path = join(this.uploadsDir, id + (extname(fileName).match(/^\.[A-Za-z0-9]{1,8}$/)?.[0] ?? ''));
+    const ext = extname(sanitizeFileName(fileName) ?? '').match(/^\.[A-Za-z0-9]{1,8}$/)?.[0] ?? '';
+    const path = join(this.uploadsDir, id + ext);
     let size = 0;
     try {
       if (source instanceof Uint8Array) {
@@ -63,6 +75,13 @@ export class Assets {
       await rm(path, { force: true });
       throw err;
     }
+    return { id, path, size, fileName };
+  }
+
+  /** Second half: the name, the MIME type (given, else sniffed) and image dimensions, recorded. */
+  async finishUpload(file: ReceivedFile, meta: { fileName?: string; mimeType?: string }): Promise<UploadAssetOutput> {
+    const { id, path, size } = file;
+    const fileName = sanitizeFileName(meta.fileName ?? file.fileName) ?? `${id}.bin`;
     const mimeType = meta.mimeType || (await sniff(path, fileName));
     const dims = mimeType.startsWith('image/') ? await imageSizeFromFile(path).catch(() => undefined) : undefined;
     const record: UploadRecord = { id, path, fileName, mimeType, size, width: dims?.width, height: dims?.height, createdAt: this.core.now() };

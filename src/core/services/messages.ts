@@ -273,8 +273,16 @@ export class Messages {
     const chat = await this.core.chat(idOrLocalID);
     const network = await this.core.networkName(chat.accountID);
     const m = await this.record(chat, id);
-    if (!m.remoteID && m.pendingID === id) throw badRequest('PENDING_MESSAGE_ID', 'Pending message IDs cannot be deleted: wait for the send to finish, then delete by the final message ID.');
-    if (!m.remoteID && (m.sendStatus as SendStatus | null)?.status === 'PENDING') throw refused('MESSAGE_PENDING', 'The message is still being sent; delete it once it has been confirmed.');
+    const status = (m.sendStatus as SendStatus | null)?.status;
+    if (status === 'FAIL_PERMANENT' && !m.remoteID) {
+      // Never reached the network: removing it here is all there is to do.
+      await this.core.repo.deleteMessage(m.rowID);
+      this.core.events.emit('message.deleted', chat.id, [m.id]);
+      return;
+    }
+    if (m.pendingID === id) {
+      throw badRequest('PENDING_MESSAGE_ID', `Pending message IDs cannot be used to delete; ${m.remoteID ? `delete by the final ID ${m.id}` : 'wait for the send to finish, then delete by the final message ID'}.`);
+    }
     const caps = await this.core.capabilities(chat);
     const client = this.core.client(chat.accountID);
     if (forEveryone) {

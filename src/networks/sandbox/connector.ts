@@ -94,6 +94,7 @@ class SandboxClient implements NetworkClient {
   async addReaction(): Promise<void> {}
   async removeReaction(): Promise<void> {}
   async markRead(): Promise<void> {}
+  async setTyping(): Promise<void> {}
   async updateChatInfo(): Promise<void> {}
 
   async createChat(request: { type: 'single' | 'group'; participantIDs: string[]; title?: string }): Promise<RemoteChat> {
