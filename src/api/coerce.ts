@@ -29,7 +29,7 @@ export function coerceQuery(shape: Record<string, z.ZodType>, raw: Record<string
     }
     const type = baseType(field);
     if (type === 'array') {
-      const element = baseType((field as unknown as { def: Def }).def.innerType ? unwrapArray(field) : field);
+      const element = baseType(arrayElement(field));
       const list = Array.isArray(value) ? value : [value];
       out[name] = [...((out[name] as unknown[]) ?? []), ...list.map((v) => (typeof v === 'string' ? convert(v, element) : v))];
     } else {
@@ -39,8 +39,9 @@ export function coerceQuery(shape: Record<string, z.ZodType>, raw: Record<string
   return out;
 }
 
-function unwrapArray(schema: z.ZodType): z.ZodType {
+/** The element schema of an array field, under any optional/nullable/default wrappers. */
+function arrayElement(schema: z.ZodType): z.ZodType {
   let s = schema as unknown as { def: Def };
-  while (s.def.innerType) s = s.def.innerType as unknown as { def: Def };
+  while (s.def.type !== 'array' && s.def.innerType) s = s.def.innerType as unknown as { def: Def };
   return (s.def.element ?? s) as unknown as z.ZodType;
 }

@@ -21,7 +21,7 @@ class Components {
   readonly schemas: Record<string, JsonSchema> = {};
 
   convert(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-    const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as JsonSchema;
+    const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline', override: integerEnums }) as JsonSchema;
     const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
     delete json.$defs;
     delete json.$schema;
@@ -34,6 +34,12 @@ class Components {
     }
     return rewriteRefs(json);
   }
+}
+
+/** zod writes numeric literals as numbers; an enum of whole numbers is an integer enum. */
+function integerEnums(ctx: { jsonSchema: JsonSchema }): void {
+  const s = ctx.jsonSchema;
+  if (s.type === 'number' && Array.isArray(s.enum) && s.enum.every((v) => Number.isInteger(v))) s.type = 'integer';
 }
 
 function rewriteRefs<T>(value: T): T {

@@ -14,9 +14,9 @@ export function messageID(chatID: string, remoteMessageID: string): string {
   return `$${digest('message', chatID, remoteMessageID).slice(0, 27)}`;
 }
 
-/** Matrix-style user ID: @localpart:host, with the localpart reduced to Matrix's allowed characters. */
+/** Matrix-style user ID: @localpart:host; other characters (and '=', the escape) become =xx, so distinct names stay distinct. */
 export function userID(localpart: string, host: string): string {
-  const safe = localpart.toLowerCase().replace(/[^a-z0-9._=\-/]/g, (ch) => `=${ch.codePointAt(0)!.toString(16).padStart(2, '0')}`);
+  const safe = localpart.toLowerCase().replace(/[^a-z0-9._\-/]/g, (ch) => `=${ch.codePointAt(0)!.toString(16).padStart(2, '0')}`);
   return `@${safe}:${host}`;
 }
 

@@ -206,7 +206,7 @@ export interface Repository {
   putToken(token: TokenRecord): Promise<void>;
   getTokenByHash(hash: string): Promise<TokenRecord | undefined>;
   listTokens(): Promise<TokenRecord[]>;
-  revokeToken(idOrPrefix: string, at: number): Promise<number>;
+  revokeToken(id: string, at: number): Promise<number>;
   touchToken(id: string, at: number): Promise<void>;
   countTokens(): Promise<number>;
 

@@ -8,7 +8,7 @@ export const Timestamp = z.iso.datetime({ offset: true });
 
 /** -2 rejected, -1 dropped, 0 unsupported, 1 partial, 2 full; clients test `> 0`. */
 export const SupportLevel = z
-  .union([z.literal(-2), z.literal(-1), z.literal(0), z.literal(1), z.literal(2)])
+  .literal([-2, -1, 0, 1, 2])
   .meta({
     id: 'CapabilitySupportLevel',
     description: 'How well the network supports a feature: -2 rejected, -1 silently dropped, 0 not supported, 1 partly, 2 fully.',

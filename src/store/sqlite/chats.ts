@@ -165,7 +165,9 @@ export function chatQueries(db: DB) {
       const conds: string[] = [];
       const params: unknown[] = [];
       const column = q.scope === 'participants' ? 'search_people' : 'search_title';
-      for (const w of words(q.text)) (conds.push(`instr(${column}, ?) > 0`), params.push(w));
+      const ws = words(q.text);
+      if (q.text?.trim() && !ws.length) return { hasMore: false, items: [] }; // nothing searchable in the text
+      for (const w of ws) (conds.push(`instr(${column}, ?) > 0`), params.push(w));
       if (q.inbox === 'primary') conds.push('is_archived = 0 AND is_low_priority = 0');
       if (q.inbox === 'low-priority') conds.push('is_low_priority = 1 AND is_archived = 0');
       if (q.inbox === 'archive') conds.push('is_archived = 1');

@@ -178,6 +178,7 @@ export function messageQueries(db: DB) {
       const conds = ['m.is_deleted = 0', 'm.is_hidden = 0'];
       const params: unknown[] = [];
       const match = ftsQuery(q.text);
+      if (q.text?.trim() && !match) return { hasMore: false, items: [] }; // nothing searchable in the text
       if (match) (conds.push('m.row_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)'), params.push(match));
       if (q.chatLocalIDs) (conds.push(`m.chat_local_id IN (${q.chatLocalIDs.map(() => '?').join(',') || 'NULL'})`), params.push(...q.chatLocalIDs));
       if (q.accountIDs?.length) (conds.push(`c.account_id IN (${q.accountIDs.map(() => '?').join(',')})`), params.push(...q.accountIDs));

@@ -116,15 +116,15 @@ export const MIGRATIONS: string[] = [
     plain, content='messages', content_rowid='row_id',
     tokenize = 'unicode61 remove_diacritics 2'
   );
-  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.plain IS NOT NULL BEGIN
+  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
     INSERT INTO messages_fts(rowid, plain) VALUES (new.row_id, new.plain);
   END;
-  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.plain IS NOT NULL BEGIN
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, plain) VALUES ('delete', old.row_id, old.plain);
   END;
   CREATE TRIGGER messages_fts_update AFTER UPDATE OF plain ON messages BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, plain) SELECT 'delete', old.row_id, old.plain WHERE old.plain IS NOT NULL;
-    INSERT INTO messages_fts(rowid, plain) SELECT new.row_id, new.plain WHERE new.plain IS NOT NULL;
+    INSERT INTO messages_fts(messages_fts, rowid, plain) VALUES ('delete', old.row_id, old.plain);
+    INSERT INTO messages_fts(rowid, plain) VALUES (new.row_id, new.plain);
   END;
 
   CREATE TABLE reactions (

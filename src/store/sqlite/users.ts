@@ -13,37 +13,33 @@ export function userSearchText(u: UserRecord): string {
 const sortName = (u: UserRecord) => fold(u.fullName || u.username || u.phoneNumber || u.email || u.id);
 
 export function userQueries(db: DB) {
-  // Fields a connector does not know stay as they were (COALESCE), and being a
-  // contact is sticky: seeing someone in a group does not drop them from contacts.
-  const put = db.prepare(`INSERT INTO users (account_id, id, full_name, username, phone_number, email, img_url, cannot_message, is_self, is_contact, search_text, sort_name)
-    VALUES (@accountID, @id, @fullName, @username, @phoneNumber, @email, @imgURL, @cannotMessage, @isSelf, @isContact, @searchText, @sortName)
-    ON CONFLICT(account_id, id) DO UPDATE SET
-      full_name = COALESCE(excluded.full_name, full_name), username = COALESCE(excluded.username, username),
-      phone_number = COALESCE(excluded.phone_number, phone_number), email = COALESCE(excluded.email, email),
-      img_url = COALESCE(excluded.img_url, img_url), cannot_message = excluded.cannot_message,
-      is_self = max(is_self, excluded.is_self), is_contact = max(is_contact, excluded.is_contact),
-      search_text = excluded.search_text, sort_name = excluded.sort_name`);
+  const put = db.prepare(`INSERT OR REPLACE INTO users (account_id, id, full_name, username, phone_number, email, img_url, cannot_message, is_self, is_contact, search_text, sort_name)
+    VALUES (@accountID, @id, @fullName, @username, @phoneNumber, @email, @imgURL, @cannotMessage, @isSelf, @isContact, @searchText, @sortName)`);
   const get = db.prepare('SELECT * FROM users WHERE account_id = ? AND id = ?');
+  // Fields a connector does not mention stay as they were, and being a contact
+  // (or the owner) is sticky: seeing someone in a group does not drop them from contacts.
   const putMany = db.transaction((users: UserRecord[]) => {
     for (const u of users) {
-      const existing = get.get(u.accountID, u.id) as Row | undefined;
-      const merged = { ...(existing ? toUser(existing) : {}), ...definedOnly(u) } as UserRecord;
+      const row = get.get(u.accountID, u.id) as Row | undefined;
+      const old = row ? toUser(row) : undefined;
+      const m = { ...old, ...definedOnly(u) } as UserRecord;
       put.run({
-        accountID: u.accountID,
-        id: u.id,
-        fullName: u.fullName ?? null,
-        username: u.username ?? null,
-        phoneNumber: u.phoneNumber ?? null,
-        email: u.email ?? null,
-        imgURL: u.imgURL ?? null,
-        cannotMessage: int(u.cannotMessage),
-        isSelf: int(u.isSelf),
-        isContact: int(u.isContact),
-        searchText: userSearchText(merged),
-        sortName: sortName(merged),
+        accountID: m.accountID,
+        id: m.id,
+        fullName: m.fullName ?? null,
+        username: m.username ?? null,
+        phoneNumber: m.phoneNumber ?? null,
+        email: m.email ?? null,
+        imgURL: m.imgURL ?? null,
+        cannotMessage: int(m.cannotMessage),
+        isSelf: int(old?.isSelf || u.isSelf),
+        isContact: int(old?.isContact || u.isContact),
+        searchText: userSearchText(m),
+        sortName: sortName(m),
       });
     }
   });
+  db.function('digits', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.replace(/\D/g, '') : null));
 
   return {
     async putUsers(users: UserRecord[]) {
@@ -58,7 +54,7 @@ export function userQueries(db: DB) {
       const params: unknown[] = [accountID];
       if (m.id) (conds.push('id = ?'), params.push(m.id));
       if (m.username) (conds.push('lower(username) = lower(?)'), params.push(m.username.replace(/^@/, '')), conds.push('lower(username) = lower(?)'), params.push(m.username));
-      if (m.phoneNumber) (conds.push("replace(replace(replace(replace(phone_number,'+',''),' ',''),'-',''),'(','') = ?"), params.push(m.phoneNumber.replace(/\D/g, '')));
+      if (m.phoneNumber?.replace(/\D/g, '')) (conds.push('digits(phone_number) = ?'), params.push(m.phoneNumber.replace(/\D/g, '')));
       if (m.email) (conds.push('lower(email) = lower(?)'), params.push(m.email));
       if (!conds.length) return [];
       const rows = db.prepare(`SELECT * FROM users WHERE account_id = ? AND (${conds.join(' OR ')}) AND is_self = 0`).all(...params) as Row[];
@@ -68,7 +64,9 @@ export function userQueries(db: DB) {
       const ks = keyset(['sort_name', 'id'], q.cursor && [q.cursor.sortName, q.cursor.id], q.direction, false);
       const conds = ['account_id = ?', 'is_contact = 1', 'is_self = 0'];
       const params: unknown[] = [accountID];
-      for (const w of words(q.text)) (conds.push('instr(search_text, ?) > 0'), params.push(w));
+      const ws = words(q.text);
+      if (q.text?.trim() && !ws.length) return { hasMore: false, items: [] }; // nothing searchable in the text
+      for (const w of ws) (conds.push('instr(search_text, ?) > 0'), params.push(w));
       if (ks.where) conds.push(ks.where);
       const rows = db
         .prepare(`SELECT * FROM users WHERE ${conds.join(' AND ')} ORDER BY ${ks.order} LIMIT ?`)
