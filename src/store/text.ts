@@ -1,9 +1,15 @@
 // Text folding for the store's own matching (chat titles, names, contacts): the
 // same rules the FTS5 tokenizer applies to messages, case and accents ignored.
 
-/** Lowercases and strips combining marks: "Zoë Ångström" → "zoe angstrom". */
+// Letters that carry their mark inside (no Unicode decomposition), as people type them without it.
+const BASE_LETTERS: Record<string, string> = {
+  ł: 'l', ø: 'o', æ: 'ae', œ: 'oe', đ: 'd', ð: 'd', þ: 'th', ß: 'ss', ı: 'i', ħ: 'h', ŧ: 't', ŋ: 'n', ĸ: 'k', ſ: 's', ƒ: 'f',
+};
+const INNER_MARKS = new RegExp(`[${Object.keys(BASE_LETTERS).join('')}]`, 'g');
+
+/** Lowercases and strips accents, including letters like ł and ø: "Zoë Ångström Łukasz" → "zoe angstrom lukasz". */
 export function fold(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replace(INNER_MARKS, (ch) => BASE_LETTERS[ch]!);
 }
 
 /** Splits user text into folded words of letters and digits. */

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.ts';
+import { fold } from '../text.ts';
 
 export type DB = Database.Database;
 
@@ -15,6 +16,8 @@ export function openDatabase(file: string): DB {
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536'); // 64 MiB page cache
   db.pragma('temp_store = MEMORY');
+  // The full-text triggers index folded text; every connection must know fold().
+  db.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
   migrate(db);
   return db;
 }

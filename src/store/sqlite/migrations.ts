@@ -110,21 +110,23 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX messages_sort ON messages(sort_key);
   CREATE INDEX messages_outbox ON messages(row_id) WHERE is_sender = 1 AND remote_id IS NULL;
 
-  -- Full-text index over the plain text of messages, kept in step by triggers so
+  -- Full-text index over the folded plain text of messages (fold() is registered by
+  -- openDatabase: lowercase, accents and letters like ł/ø reduced). Contentless, so
+  -- the folded text is indexed but not stored twice. Triggers keep it in step, so
   -- every write path (API, connectors, bulk ingest) updates it in the same transaction.
   CREATE VIRTUAL TABLE messages_fts USING fts5(
-    plain, content='messages', content_rowid='row_id',
+    text, content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
   );
-  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts(rowid, plain) VALUES (new.row_id, new.plain);
+  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.plain IS NOT NULL BEGIN
+    INSERT INTO messages_fts(rowid, text) VALUES (new.row_id, fold(new.plain));
   END;
-  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, plain) VALUES ('delete', old.row_id, old.plain);
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.plain IS NOT NULL BEGIN
+    DELETE FROM messages_fts WHERE rowid = old.row_id;
   END;
   CREATE TRIGGER messages_fts_update AFTER UPDATE OF plain ON messages BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, plain) VALUES ('delete', old.row_id, old.plain);
-    INSERT INTO messages_fts(rowid, plain) VALUES (new.row_id, new.plain);
+    DELETE FROM messages_fts WHERE rowid = old.row_id;
+    INSERT INTO messages_fts(rowid, text) SELECT new.row_id, fold(new.plain) WHERE new.plain IS NOT NULL;
   END;
 
   CREATE TABLE reactions (
