@@ -28,4 +28,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 npx tsc --noEmit -p .
+# The full run also proves every API operation was exercised (see test/global-setup.ts).
+if [ $# -eq 0 ]; then export SWITCHBOARD_REQUIRE_ALL_OPERATIONS=1; fi
 npx vitest run "$@"

@@ -146,13 +146,8 @@ export class Core {
 
   async chatRef(chat: ChatRecord): Promise<ChatRef> {
     const account = await this.account(chat.accountID);
-    const { items } = await this.repo.listParticipants(chat.localID, -1);
-    return {
-      id: chat.id,
-      remoteID: chat.remoteID,
-      type: chat.type,
-      participantIDs: items.map((p) => p.id).filter((id) => id !== account.selfUserID),
-    };
+    const members = await this.repo.participantIDs(chat.localID);
+    return { id: chat.id, remoteID: chat.remoteID, type: chat.type, participantIDs: members.filter((id) => id !== account.selfUserID) };
   }
 
   /** Capabilities of a chat as its network declares them; nothing at all when the account is offline. */

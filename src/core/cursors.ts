@@ -9,6 +9,21 @@ export function encodeCursor(kind: CursorKind, key: Array<string | number>): str
   return Buffer.from(JSON.stringify([kind, ...key])).toString('base64url');
 }
 
+/**
+ * A list page as the API answers it: its items plus the cursors of its first
+ * (newest) and last (oldest) rows, keyed the way the store pages them.
+ */
+export function cursorPage<R, T>(kind: CursorKind, page: { items: R[]; hasMore: boolean }, items: T[], key: (row: R) => Array<string | number>) {
+  const first = page.items[0];
+  const last = page.items.at(-1);
+  return {
+    items,
+    hasMore: page.hasMore,
+    oldestCursor: last === undefined ? null : encodeCursor(kind, key(last)),
+    newestCursor: first === undefined ? null : encodeCursor(kind, key(first)),
+  };
+}
+
 export function decodeCursor<const K extends ReadonlyArray<'string' | 'number'>>(
   kind: CursorKind,
   cursor: string,

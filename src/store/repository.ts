@@ -173,6 +173,7 @@ export interface Repository {
 
   // participants
   setParticipants(chatLocalID: number, participants: Array<{ userID: string; isAdmin?: boolean; isPending?: boolean; isNetworkBot?: boolean }>): Promise<void>;
+  participantIDs(chatLocalID: number): Promise<string[]>;
   listParticipants(chatLocalID: number, limit: number): Promise<{ items: ParticipantRecord[]; total: number }>;
   participantsOf(chatLocalIDs: number[], limit: number): Promise<Map<number, ParticipantRecord[]>>;
 

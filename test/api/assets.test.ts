@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import BeeperDesktop, { APIError, toFile } from '@beeper/desktop-api';
+import BeeperDesktop, { toFile } from '@beeper/desktop-api';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { apiError } from '../helpers/expect.ts';
 import { makePng } from '../../src/networks/sandbox/media.ts';
 import { createRng } from '../../src/networks/sandbox/rng.ts';
 
@@ -23,20 +24,6 @@ afterAll(async () => {
 
 const PNG = Buffer.from(makePng(createRng(21), 20, 10));
 const TEXT = Buffer.from('Just a few lines of text.\nNothing else.\n');
-
-async function apiError(p: Promise<unknown>, status: number, code?: string) {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected HTTP ${status}, but the call succeeded`).toBeInstanceOf(APIError);
-  const e = err as APIError & { error: { message: string; code: string; details?: any } };
-  expect({ status: e.status, code: e.error?.code }).toEqual({ status, code: code ?? e.error?.code });
-  expect(typeof e.error.message).toBe('string');
-  return e;
-}
 
 const serve = (url: string, headers: Record<string, string> = {}) => s.fetch(`/v1/assets/serve?url=${encodeURIComponent(url)}`, { headers });
 

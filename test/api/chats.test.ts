@@ -7,35 +7,14 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import BeeperDesktop from '@beeper/desktop-api';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { apiError, codeOf, waitFor } from '../helpers/expect.ts';
 
 type Chat = BeeperDesktop.Chat;
 type Message = BeeperDesktop.Message;
-type APIError = InstanceType<typeof BeeperDesktop.APIError>;
 
 const WHATSAPP = 'sandbox-whatsapp';
 
 let s: TestServer;
-
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof BeeperDesktop.APIError) return err;
-    throw err;
-  }
-  throw new Error('expected the request to fail');
-}
-const codeOf = (e: APIError) => (e.error as { code?: string } | undefined)?.code;
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function allChats(params: BeeperDesktop.ChatListParams = {}): Promise<BeeperDesktop.ChatListResponse[]> {
   const out: BeeperDesktop.ChatListResponse[] = [];
@@ -388,10 +367,12 @@ describe('chats.reminders', () => {
   it('fires a reminder that is due: the chat is marked unread and the reminder cleared', async () => {
     const chat = await pick((c) => !c.reminder && !c.isMarkedUnread, 'not marked unread');
     await s.client.chats.reminders.create(chat.id, { reminder: { remindAt: new Date(Date.now() - 60_000).toISOString() } });
-    const fired = await waitFor(async () => {
-      const c = await s.client.chats.retrieve(chat.id);
-      return (c.reminder ?? null) === null && c.isMarkedUnread === true && c;
-    }, 5_000);
+    const fired = await waitFor(
+      () => s.client.chats.retrieve(chat.id),
+      (c) => (c.reminder ?? null) === null && c.isMarkedUnread === true,
+      'the due reminder to fire',
+      5_000,
+    );
     expect(fired.isMarkedUnread).toBe(true);
     expect(ids((await s.client.chats.search({ unreadOnly: true, limit: 200 })).items)).toContain(chat.id);
   });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import BeeperDesktop from '@beeper/desktop-api';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { apiError, codeOf } from '../helpers/expect.ts';
 
 type User = BeeperDesktop.User;
 type Account = BeeperDesktop.Account;
@@ -11,17 +12,6 @@ let s: TestServer;
 let accounts: Account[];
 /** Every contact of every account, as listed with the largest page. */
 const contactsOf = new Map<string, User[]>();
-
-async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof BeeperDesktop.APIError>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof BeeperDesktop.APIError) return err;
-    throw err;
-  }
-  throw new Error('expected the request to fail');
-}
-const codeOf = (e: InstanceType<typeof BeeperDesktop.APIError>) => (e.error as { code?: string } | undefined)?.code;
 
 /** Case- and accent-insensitive form (what "alphabetical" and the search ignore). */
 const fold = (t: string) => t.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();

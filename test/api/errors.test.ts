@@ -1,8 +1,9 @@
 // Every error status in its envelope {message, code, details}, and the promise
 // that a rejected write changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import BeeperDesktop, { APIError } from '@beeper/desktop-api';
+import BeeperDesktop from '@beeper/desktop-api';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { apiError, type ErrorBody } from '../helpers/expect.ts';
 
 let s: TestServer;
 let chat: BeeperDesktop.Chat;
@@ -15,36 +16,16 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.stop());
 
-interface Envelope {
-  message: string;
-  code: string;
-  details?: { issues?: Array<{ code: string; message: string; path: Array<string | number> }> } & Record<string, unknown>;
-}
-
-async function envelope(res: Response, status: number, code?: string): Promise<Envelope> {
+async function envelope(res: Response, status: number, code?: string): Promise<ErrorBody> {
   const text = await res.text();
   expect({ status: res.status, body: text.slice(0, 300) }).toMatchObject({ status });
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = JSON.parse(text) as Envelope;
+  const body = JSON.parse(text) as ErrorBody;
   expect(typeof body.message).toBe('string');
   expect(body.message.length).toBeGreaterThan(0);
   expect(typeof body.code).toBe('string');
   if (code) expect(body.code).toBe(code);
   return body;
-}
-
-async function sdkError(p: Promise<unknown>, status: number, code?: string): Promise<Envelope> {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected HTTP ${status}, but the call succeeded`).toBeInstanceOf(APIError);
-  const e = err as APIError & { error: Envelope };
-  expect({ status: e.status, code: e.error?.code }).toEqual({ status, code: code ?? e.error?.code });
-  expect(typeof e.error.message).toBe('string');
-  return e.error;
 }
 
 /** What a write could change in the test chat: the chat itself and its newest messages. */
@@ -61,7 +42,7 @@ describe('400 Bad Request', () => {
     expect(body.details?.issues?.[0]?.path).toEqual(['query', 'limit']);
     expect(body.message).toMatch(/limit/);
 
-    const sdk = await sdkError(s.client.chats.search({ limit: 0 }), 400, 'VALIDATION_ERROR');
+    const { error: sdk } = await apiError(s.client.chats.search({ limit: 0 }), 400, 'VALIDATION_ERROR');
     expect(sdk.details?.issues?.[0]?.path).toEqual(['query', 'limit']);
   });
 
@@ -86,7 +67,7 @@ describe('400 Bad Request', () => {
   });
 
   it('names the field of an invalid body value', async () => {
-    const body = await sdkError(s.client.messages.send(chat.id, { text: 'x', replyToMessageID: '' }), 400, 'VALIDATION_ERROR');
+    const { error: body } = await apiError(s.client.messages.send(chat.id, { text: 'x', replyToMessageID: '' }), 400, 'VALIDATION_ERROR');
     expect(body.details?.issues?.[0]?.path).toEqual(['body', 'replyToMessageID']);
   });
 });
@@ -110,32 +91,32 @@ describe('415 Unsupported Media Type', () => {
 describe('401 Unauthorized', () => {
   it('answers without a token or with a bad one', async () => {
     await envelope(await s.fetch('/v1/chats', { headers: { authorization: '' } }), 401, 'UNAUTHORIZED');
-    await sdkError(s.sdk(`sb_${'C'.repeat(43)}`).chats.list(), 401, 'UNAUTHORIZED');
+    await apiError(s.sdk(`sb_${'C'.repeat(43)}`).chats.list(), 401, 'UNAUTHORIZED');
   });
 });
 
 describe('403 Forbidden', () => {
   it('answers a write with a read-only token, and nothing changes', async () => {
     const before = await chatState();
-    await sdkError(s.readClient.messages.send(chat.id, { text: 'not allowed' }), 403, 'INSUFFICIENT_SCOPE');
-    await sdkError(s.readClient.chats.archive(chat.id, { archived: !chat.isArchived }), 403, 'INSUFFICIENT_SCOPE');
+    await apiError(s.readClient.messages.send(chat.id, { text: 'not allowed' }), 403, 'INSUFFICIENT_SCOPE');
+    await apiError(s.readClient.chats.archive(chat.id, { archived: !chat.isArchived }), 403, 'INSUFFICIENT_SCOPE');
     expect(await chatState()).toEqual(before);
   });
 });
 
 describe('404 Not Found', () => {
   it('answers an unknown chat, an unknown message and an unknown route', async () => {
-    await sdkError(s.client.chats.retrieve('!doesnotexist:sandbox-imessage.localhost'), 404, 'CHAT_NOT_FOUND');
-    await sdkError(s.client.messages.list('999999999'), 404, 'CHAT_NOT_FOUND');
-    await sdkError(s.client.messages.retrieve('$doesnotexist', { chatID: chat.id }), 404, 'MESSAGE_NOT_FOUND');
+    await apiError(s.client.chats.retrieve('!doesnotexist:sandbox-imessage.localhost'), 404, 'CHAT_NOT_FOUND');
+    await apiError(s.client.messages.list('999999999'), 404, 'CHAT_NOT_FOUND');
+    await apiError(s.client.messages.retrieve('$doesnotexist', { chatID: chat.id }), 404, 'MESSAGE_NOT_FOUND');
     await envelope(await s.fetch('/v1/nothing/here', { validate: false }), 404, 'ROUTE_NOT_FOUND');
     await envelope(await s.fetch('/v1/chats', { method: 'DELETE', validate: false }), 404, 'ROUTE_NOT_FOUND');
   });
 
   it('changes nothing when a write targets an unknown message', async () => {
     const before = await chatState();
-    await sdkError(s.client.messages.update('$doesnotexist', { chatID: chat.id, text: 'x' }), 404, 'MESSAGE_NOT_FOUND');
-    await sdkError(s.client.chats.messages.reactions.add('$doesnotexist', { chatID: chat.id, reactionKey: '❤️' }), 404, 'MESSAGE_NOT_FOUND');
+    await apiError(s.client.messages.update('$doesnotexist', { chatID: chat.id, text: 'x' }), 404, 'MESSAGE_NOT_FOUND');
+    await apiError(s.client.chats.messages.reactions.add('$doesnotexist', { chatID: chat.id, reactionKey: '❤️' }), 404, 'MESSAGE_NOT_FOUND');
     expect(await chatState()).toEqual(before);
   });
 });
@@ -144,10 +125,10 @@ describe('422 Unprocessable', () => {
   it('answers a capability refusal with a specific code, and nothing changes', async () => {
     const target = (await s.client.messages.list(chat.id)).items.find((m) => !m.isDeleted)!;
     const before = await chatState();
-    const body = await sdkError(s.client.chats.messages.reactions.add(target.id, { chatID: chat.id, reactionKey: '🎉' }), 422, 'REACTION_NOT_ALLOWED');
+    const { error: body } = await apiError(s.client.chats.messages.reactions.add(target.id, { chatID: chat.id, reactionKey: '🎉' }), 422, 'REACTION_NOT_ALLOWED');
     expect(body.message).toMatch(/iMessage/);
     expect(body.details).toMatchObject({ allowedReactions: expect.arrayContaining(['❤️']) });
-    await sdkError(s.client.messages.send(chat.id, { text: 'x'.repeat(20_001) }), 422, 'TEXT_TOO_LONG');
+    await apiError(s.client.messages.send(chat.id, { text: 'x'.repeat(20_001) }), 422, 'TEXT_TOO_LONG');
     expect(await chatState()).toEqual(before);
   });
 });

@@ -6,6 +6,7 @@ import BeeperDesktop from '@beeper/desktop-api';
 import { routeTable } from '../../src/api/server.ts';
 import type { RouteDef } from '../../src/api/route.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/expect.ts';
 
 let s: TestServer;
 let chat: BeeperDesktop.Chat;
@@ -18,20 +19,10 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.stop());
 
-async function waitFor<T>(get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`Timed out; last value: ${JSON.stringify(v).slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** A fresh message of our own, confirmed by the network. */
 async function ownMessage(text: string): Promise<string> {
   const { pendingMessageID } = await s.client.messages.send(chat.id, { text });
-  return (await waitFor(() => s.client.messages.retrieve(pendingMessageID, { chatID: chat.id }), (m) => m.sendStatus?.status === 'SUCCESS')).id;
+  return (await waitFor(() => s.client.messages.retrieve(pendingMessageID, { chatID: chat.id }), (m) => m.sendStatus?.status === 'SUCCESS', 'send confirmation')).id;
 }
 
 async function othersMessage(): Promise<string> {

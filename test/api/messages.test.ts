@@ -5,8 +5,9 @@ import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import BeeperDesktop, { APIError, toFile } from '@beeper/desktop-api';
+import BeeperDesktop, { toFile } from '@beeper/desktop-api';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { apiError, waitFor } from '../helpers/expect.ts';
 import { makePng } from '../../src/networks/sandbox/media.ts';
 import { createRng } from '../../src/networks/sandbox/rng.ts';
 
@@ -24,32 +25,6 @@ beforeAll(async () => {
 afterAll(async () => s?.stop());
 
 // ---------------------------------------------------------------- helpers
-
-async function waitFor<T>(get: () => Promise<T>, ok: (v: T) => boolean, what = 'condition', timeoutMs = 5_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await get();
-    if (ok(last)) return last;
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Awaits a call that must fail; returns the SDK error after checking status (and code). */
-async function apiError(p: Promise<unknown>, status: number, code?: string): Promise<APIError & { error: { message: string; code: string; details?: any } }> {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected HTTP ${status}${code ? ` ${code}` : ''}, but the call succeeded`).toBeInstanceOf(APIError);
-  const e = err as APIError & { error: { message: string; code: string; details?: any } };
-  expect({ status: e.status, code: e.error?.code }).toEqual({ status, code: code ?? e.error?.code });
-  expect(typeof e.error.message).toBe('string');
-  return e;
-}
 
 async function chatsOf(accountID: string, type: 'single' | 'group' = 'single') {
   const page = await client.chats.search({ accountIDs: [accountID], type, limit: 100 });
@@ -168,7 +143,7 @@ describe('send text and read it back', () => {
     const before = await firstPageIDs(chat.id);
     const e = await apiError(client.messages.send(chat.id, {}), 400);
     expect(Array.isArray(e.error.details?.issues)).toBe(true);
-    expect(e.error.details.issues.length).toBeGreaterThan(0);
+    expect(e.error.details!.issues!.length).toBeGreaterThan(0);
     await apiError(client.messages.send(chat.id, { text: '   ' }), 400);
     expect(await firstPageIDs(chat.id)).toEqual(before);
     await apiError(client.messages.send('!nosuchchat:sandbox-signal.localhost', { text: 'hi' }), 404);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import BeeperDesktop from '@beeper/desktop-api';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { apiError, codeOf } from '../helpers/expect.ts';
 import { buildDemoInbox } from '../../src/networks/sandbox/corpus.ts';
 
 type Chat = BeeperDesktop.Chat;
@@ -15,18 +16,6 @@ let chats: Chat[];
 let focusedDM: Chat;
 let unfocusedDM: Chat;
 let group: Chat;
-
-async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof BeeperDesktop.APIError>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof BeeperDesktop.APIError) return err;
-    throw err;
-  }
-  throw new Error('expected the request to fail');
-}
-const codeOf = (e: InstanceType<typeof BeeperDesktop.APIError>) => (e.error as { code?: string } | undefined)?.code;
-const messageOf = (e: InstanceType<typeof BeeperDesktop.APIError>) => (e.error as { message?: string } | undefined)?.message ?? '';
 
 async function notifications(): Promise<unknown[]> {
   return ((await s.running.core.repo.getState(IMESSAGE, 'notifications')) as unknown[] | undefined) ?? [];
@@ -105,7 +94,7 @@ describe('notify-anyway elsewhere', () => {
     const err = await expectNothingChanged(wa.id, () => apiError(s.client.chats.notifyAnyway(wa.id)));
     expect(err.status).toBe(422);
     expect(codeOf(err)).toBe('NOTIFY_ANYWAY_UNSUPPORTED');
-    expect(messageOf(err)).toContain('WhatsApp');
+    expect(err.error.message).toContain('WhatsApp');
   });
 
   it('refuses the one-to-one chats of every other network the same way', async () => {
@@ -116,7 +105,7 @@ describe('notify-anyway elsewhere', () => {
       const err = await expectNothingChanged(dm.id, () => apiError(s.client.chats.notifyAnyway(dm.id)));
       expect(err.status).toBe(422);
       expect(codeOf(err)).toBe('NOTIFY_ANYWAY_UNSUPPORTED');
-      expect(messageOf(err)).toContain(dm.network);
+      expect(err.error.message).toContain(dm.network);
     }
   });
 

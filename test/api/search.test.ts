@@ -5,26 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import BeeperDesktop from '@beeper/desktop-api';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { apiError, codeOf } from '../helpers/expect.ts';
 
 type Chat = BeeperDesktop.Chat;
 type Message = BeeperDesktop.Message;
-type APIError = InstanceType<typeof BeeperDesktop.APIError>;
 type SearchParams = BeeperDesktop.MessageSearchParams;
 type ChatSearchParams = BeeperDesktop.ChatSearchParams;
 
 let s: TestServer;
 let messages: Message[];
-
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof BeeperDesktop.APIError) return err;
-    throw err;
-  }
-  throw new Error('expected the request to fail');
-}
-const codeOf = (e: APIError) => (e.error as { code?: string } | undefined)?.code;
 
 /** Case and accents ignored, as the API promises. */
 const fold = (t: string) => t.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();

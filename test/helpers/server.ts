@@ -8,6 +8,7 @@ import pino from 'pino';
 import BeeperDesktop from '@beeper/desktop-api';
 import { startServer, type Running } from '../../src/cli/serve.ts';
 import { ResponseValidator } from './openapi.ts';
+import { recordOperation } from './coverage.ts';
 
 export interface TestServer {
   running: Running;
@@ -51,6 +52,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       const problems = validator.validate(init?.method ?? 'GET', url.pathname, res.status, body);
       if (problems.length) throw new Error(`Response does not match the OpenAPI document:\n${problems.join('\n')}\nbody: ${JSON.stringify(body).slice(0, 2000)}`);
     }
+    const template = validator.match(url.pathname);
+    if (template) recordOperation(init?.method ?? 'GET', template, res.status);
     return res;
   };
   const sdk = (t: string) => new BeeperDesktop({ accessToken: t, baseURL: running.baseURL, maxRetries: 0, fetch: validatingFetch, timeout: 30_000 });

@@ -9,7 +9,7 @@ import type { ChatDraftInput, CreateChatBody, FocusBody, ListChatsQuery, PatchCh
 import type { Core } from '../core.ts';
 import { canCreateChats, canMarkRead, canNotifyAnyway, canResolveUsers, canUpdateChatInfo, ConnectorRefusal } from '../../networks/connector.ts';
 import { badRequest, refused } from '../errors.ts';
-import { decodeCursor, encodeCursor } from '../cursors.ts';
+import { cursorPage, decodeCursor } from '../cursors.ts';
 import { presentChat, presentMessage } from '../present.ts';
 import { requireFeature } from '../capabilities.ts';
 import { formatInput } from '../text.ts';
@@ -53,15 +53,8 @@ export class Chats {
     return out;
   }
 
-  page<T>(page: Page<ChatRecord>, items: T[]) {
-    const first = page.items[0];
-    const last = page.items.at(-1);
-    return {
-      items,
-      hasMore: page.hasMore,
-      oldestCursor: last ? encodeCursor('chats', [last.lastActivity, last.localID]) : null,
-      newestCursor: first ? encodeCursor('chats', [first.lastActivity, first.localID]) : null,
-    };
+  private page<T>(page: Page<ChatRecord>, items: T[]) {
+    return cursorPage('chats', page, items, (c) => [c.lastActivity, c.localID]);
   }
 
   private cursor(cursor: string | undefined) {

@@ -5,7 +5,7 @@ import type { ListContactsQuery } from '../schemas/inputs.ts';
 import type { User } from '../schemas/user.ts';
 import type { Core } from '../core.ts';
 import { canResolveUsers, canSearchUsers } from '../../networks/connector.ts';
-import { decodeCursor, encodeCursor } from '../cursors.ts';
+import { cursorPage, decodeCursor } from '../cursors.ts';
 import { presentUser } from '../present.ts';
 
 const SEARCH_LIMIT = 50;
@@ -22,15 +22,8 @@ export class Contacts {
       direction: q.direction ?? 'before',
       limit: q.limit ?? 50,
     });
-    const first = page.items[0];
-    const last = page.items.at(-1);
     // Contacts run A→Z: 'before' continues down the list (oldestCursor is the last row).
-    return {
-      items: page.items.map(presentUser),
-      hasMore: page.hasMore,
-      oldestCursor: last ? encodeCursor('contacts', [last.sortName, last.id]) : null,
-      newestCursor: first ? encodeCursor('contacts', [first.sortName, first.id]) : null,
-    };
+    return cursorPage('contacts', page, page.items.map(presentUser), (u) => [u.sortName, u.id]);
   }
 
   async search(accountID: string, query: string): Promise<{ items: User[] }> {

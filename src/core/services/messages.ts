@@ -2,16 +2,16 @@
 // editing, deleting and reactions. Every operation is checked against the chat's
 // capabilities before anything reaches the network.
 import type { AccountRecord, ChatRecord, JsonObject, MessageRecord } from '../../store/records.ts';
-import type { Message, SendStatus } from '../schemas/message.ts';
+import type { Attachment, Message, SendStatus } from '../schemas/message.ts';
 import type { SendMessageBody } from '../schemas/inputs.ts';
 import type { ChatCapabilities } from '../schemas/capabilities.ts';
 import type { Core } from '../core.ts';
-import type { ConnectorEvent, MessageRef, OutgoingMessage } from '../../networks/connector.ts';
+import type { ConnectorEvent, MessageRef, OutgoingMessage, RemoteAttachment } from '../../networks/connector.ts';
 import { canDelete, canEdit, canReact, SendError } from '../../networks/connector.ts';
 import { badRequest, notFound, refused } from '../errors.ts';
-import { decodeCursor, encodeCursor } from '../cursors.ts';
+import { cursorPage, decodeCursor } from '../cursors.ts';
 import { presentMessage } from '../present.ts';
-import { checkAttachment, checkDeleteForEveryone, checkEdit, checkReaction, checkText, isEmoji, requireFeature, type AttachmentHint } from '../capabilities.ts';
+import { attachmentKind, checkAttachment, checkDeleteForEveryone, checkEdit, checkReaction, checkText, isEmoji, requireFeature, type AttachmentHint } from '../capabilities.ts';
 import { formatInput } from '../text.ts';
 import { messageID, pendingMessageID, transactionID } from '../ids.ts';
 import { attachmentJson, mediaFlags, messageType } from '../ingest.ts';
@@ -58,14 +58,7 @@ export class Messages {
     const page = await this.core.repo.listMessages(chat.localID, { cursor: cursor && { sortKey: cursor[0], rowID: 0 }, direction: q.direction ?? 'before', limit: MESSAGE_PAGE });
     const caps = await this.core.capabilities(chat);
     const items = await Promise.all(page.items.map((m) => this.view(chat, m, caps)));
-    const first = page.items[0];
-    const last = page.items.at(-1);
-    return {
-      items,
-      hasMore: page.hasMore,
-      oldestCursor: last ? encodeCursor('messages', [last.sortKey]) : null,
-      newestCursor: first ? encodeCursor('messages', [first.sortKey]) : null,
-    };
+    return cursorPage('messages', page, items, (m) => [m.sortKey]);
   }
 
   async get(idOrLocalID: string, id: string): Promise<Message> {
@@ -84,8 +77,7 @@ export class Messages {
     this.core.client(chat.accountID); // fail early when the account is not running
     const caps = await this.core.capabilities(chat);
     const text = hasText ? formatInput(body.text!) : undefined;
-    let attachment: JsonObject | undefined;
-    let attachmentFacts: { mimeType: string; type?: string } | undefined;
+    let media: RemoteAttachment | undefined;
     if (body.attachment) {
       const a = body.attachment;
       const upload = await this.core.assets.upload(a.uploadID);
@@ -102,8 +94,7 @@ export class Messages {
       const fileName = a.fileName ?? upload.fileName;
       const url = await this.core.media.storeFile(upload.path, { fileName, mimeType: facts.mimeType, size: upload.size, width: facts.width, height: facts.height, duration: facts.duration });
       const kind = a.type === 'voice-note' ? 'voice' : a.type === 'gif' ? 'gif' : a.type === 'sticker' ? 'sticker' : undefined;
-      attachment = attachmentJson({ url, mimeType: facts.mimeType, fileName, size: upload.size, kind, width: facts.width, height: facts.height, duration: facts.duration }) as JsonObject;
-      attachmentFacts = { mimeType: facts.mimeType, type: kind };
+      media = { url, mimeType: facts.mimeType, fileName, size: upload.size, kind, width: facts.width, height: facts.height, duration: facts.duration };
     } else if (text) {
       checkText(caps, text.plain, network);
     }
@@ -125,18 +116,18 @@ export class Messages {
         timestamp: now,
         senderID: account.selfUserID,
         senderName: (await this.core.repo.getUser(account.id, account.selfUserID))?.fullName ?? null,
-        type: attachmentFacts ? messageType([{ url: '', fileName: '', size: 0, ...attachmentFacts, kind: attachmentFacts.type as never }]) : 'TEXT',
+        type: messageType(media ? [media] : []),
         text: text?.text ?? null,
         plain: text?.plain ?? null,
         isSender: true,
         sendStatus: status('PENDING', now, { message: 'Sending' }),
-        attachments: attachment ? [attachment] : [],
+        attachments: media ? [attachmentJson(media) as JsonObject] : [],
         linkedMessageID: replyTo?.id ?? null,
         mentions: null,
         links: [],
         seen: null,
         mentionsSelf: false,
-        mediaFlags: mediaFlags(attachmentFacts ? [attachmentFacts] : [], text?.plain ?? null),
+        mediaFlags: mediaFlags(media ? [media] : [], text?.plain ?? null),
       },
     ])) as unknown as [{ record: MessageRecord }];
     this.core.events.emit('message.upserted', chat.id, [record.id]);
@@ -157,8 +148,9 @@ export class Messages {
       const ref = await this.core.chatRef(chatRecord);
       const client = this.core.client(m.accountID);
       const replyTo = m.linkedMessageID ? await this.core.repo.getMessage(chatRecord.localID, m.linkedMessageID) : undefined;
-      const att = m.attachments[0] as { id?: string; fileName?: string; mimeType?: string; fileSize?: number; size?: { width?: number; height?: number }; duration?: number; isVoiceNote?: boolean; isGif?: boolean } | undefined;
+      const att = m.attachments[0] as Attachment | undefined;
       const media = att?.id ? await this.core.media.get(att.id) : undefined;
+      const hint: AttachmentHint | undefined = att?.isVoiceNote ? 'voice-note' : att?.isGif ? 'gif' : att?.isSticker ? 'sticker' : undefined;
       const outgoing: OutgoingMessage = {
         transactionID: m.pendingID ?? m.id,
         text: m.text ?? undefined,
@@ -170,7 +162,7 @@ export class Messages {
           fileName: att.fileName ?? media.fileName,
           mimeType: att.mimeType ?? media.mimeType,
           size: media.size,
-          kind: messageType([{ url: '', fileName: '', size: 0, mimeType: att.mimeType ?? media.mimeType, kind: att.isVoiceNote ? 'voice' : att.isGif ? 'gif' : undefined }]),
+          kind: attachmentKind(att.mimeType ?? media.mimeType, hint),
           width: att.size?.width,
           height: att.size?.height,
           duration: att.duration,

@@ -5,7 +5,7 @@ import type { MessageSearchQuery } from '../../store/repository.ts';
 import type { SearchMessagesQuery } from '../schemas/inputs.ts';
 import type { SearchMessagesOutput } from '../schemas/outputs.ts';
 import type { Core } from '../core.ts';
-import { decodeCursor, encodeCursor } from '../cursors.ts';
+import { cursorPage, decodeCursor } from '../cursors.ts';
 import { MEDIA_FILE, MEDIA_IMAGE, MEDIA_LINK, MEDIA_VIDEO } from '../ingest.ts';
 
 const MEDIA_BITS = { any: MEDIA_IMAGE | MEDIA_VIDEO | MEDIA_FILE | MEDIA_LINK, image: MEDIA_IMAGE, video: MEDIA_VIDEO, file: MEDIA_FILE, link: MEDIA_LINK } as const;
@@ -37,13 +37,8 @@ export class Search {
     const page = await this.core.repo.searchMessages(query);
     const chats = await this.core.repo.getChatsByLocalIDs(page.items.map((m) => m.chatLocalID));
     const chatViews = await this.core.chats.views([...chats.values()], false);
-    const first = page.items[0];
-    const last = page.items.at(-1);
     return {
-      items: await this.core.messages.views(chats, page.items),
-      hasMore: page.hasMore,
-      oldestCursor: last ? encodeCursor('search', [last.sortKey, last.rowID]) : null,
-      newestCursor: first ? encodeCursor('search', [first.sortKey, first.rowID]) : null,
+      ...cursorPage('search', page, await this.core.messages.views(chats, page.items), (m) => [m.sortKey, m.rowID]),
       chats: Object.fromEntries(chatViews.map((c) => [c.id, c])),
     };
   }

@@ -26,6 +26,7 @@ export function chatQueries(db: DB) {
   const participantsAll = db.prepare(`SELECT u.*, p.user_id, p.account_id AS p_account_id, p.is_admin, p.is_pending, p.is_network_bot FROM participants p
     LEFT JOIN users u ON u.account_id = p.account_id AND u.id = p.user_id
     WHERE p.chat_local_id = ? ORDER BY p.position LIMIT ?`);
+  const memberIDs = db.prepare('SELECT user_id FROM participants WHERE chat_local_id = ? ORDER BY position').pluck();
   const direct = db.prepare(`SELECT c.* FROM chats c JOIN participants p ON p.chat_local_id = c.local_id
     WHERE c.account_id = ? AND c.type = 'single' AND p.user_id = ? ORDER BY c.last_activity DESC LIMIT 1`);
   const due = db.prepare(`SELECT * FROM chats WHERE reminder IS NOT NULL AND json_extract(reminder, '$.remindAt') <= ?`);
@@ -187,6 +188,9 @@ export function chatQueries(db: DB) {
     },
     async setParticipants(chatLocalID: number, list: Array<{ userID: string; isAdmin?: boolean; isPending?: boolean; isNetworkBot?: boolean }>) {
       setParticipants(chatLocalID, list);
+    },
+    async participantIDs(chatLocalID: number) {
+      return memberIDs.all(chatLocalID) as string[];
     },
     async listParticipants(chatLocalID: number, limit: number) {
       const chat = getLocal(chatLocalID);
