@@ -1,7 +1,6 @@
 // Cross-cutting protections, registered once at the root: the Host check against
 // DNS rebinding, bearer-token authentication with scopes, and a limit on failed
 // authentication attempts.
-import type { FastifyRequest } from 'fastify';
 import type { Core } from '../core/core.ts';
 import type { Scope } from './route.ts';
 import { ApiError } from '../core/errors.ts';
@@ -68,11 +67,17 @@ const REASONS = {
   expired: 'The access token has expired.',
 } as const;
 
-export async function authenticate(core: Core, limiter: AuthFailureLimiter, request: FastifyRequest, scope: Scope): Promise<void> {
+/** What authentication looks at: the client's address and its Authorization header. */
+export interface Credentials {
+  ip: string;
+  authorization: string | undefined;
+}
+
+export async function authenticate(core: Core, limiter: AuthFailureLimiter, request: Credentials, scope: Scope): Promise<void> {
   if (scope === 'public') return;
   const client = request.ip;
   limiter.check(client);
-  const result = await core.tokens.check(request.headers.authorization);
+  const result = await core.tokens.check(request.authorization);
   if (!result.ok) {
     limiter.fail(client);
     throw new ApiError(401, 'UNAUTHORIZED', REASONS[result.reason]);

@@ -13,6 +13,7 @@ import { errorHandler, notFoundHandler, validationError } from './errors.ts';
 import { authenticate, AuthFailureLimiter, checkHost, isLocalOrigin } from './security.ts';
 import type { RouteDef } from './route.ts';
 import { buildOpenApi } from './openapi.ts';
+import { attachWebSocket } from './ws/server.ts';
 import { infoRoutes } from './resources/info.ts';
 import { accountRoutes } from './resources/accounts.ts';
 import { chatRoutes } from './resources/chats.ts';
@@ -132,7 +133,7 @@ export function createServer(opts: ServerOptions): Server {
         url: def.path.replace(/\{(\w+)\}/g, ':$1'),
         bodyLimit: def.bodyLimit,
         handler: async (request, reply) => {
-          await authenticate(core, limiter, request, def.scope);
+          await authenticate(core, limiter, { ip: request.ip, authorization: request.headers.authorization }, def.scope);
           const input = validate(def, schemas, request);
           const result = await def.handler({ ...input, core, request, reply } as Parameters<RouteDef['handler']>[0]);
           if (reply.sent) return reply;
@@ -142,6 +143,9 @@ export function createServer(opts: ServerOptions): Server {
       });
     }
   });
+
+  const ws = attachWebSocket(app.server, { core, limiter, hostPolicy, version: opts.version });
+  app.addHook('onClose', async () => ws.close());
 
   return {
     app,

@@ -20,6 +20,7 @@ import { Contacts } from './services/contacts.ts';
 import { Messages } from './services/messages.ts';
 import { Search } from './services/search.ts';
 import { Tokens } from './services/tokens.ts';
+import { OAuth } from './services/oauth.ts';
 
 export interface CoreOptions {
   repo: Repository;
@@ -43,7 +44,7 @@ export class Core {
   readonly repo: Repository;
   readonly log: Logger;
   readonly dataDir: string;
-  readonly events = new DomainEvents();
+  readonly events: DomainEvents;
   readonly ingest: Ingest;
   readonly media: MediaStore;
   readonly accounts: Accounts;
@@ -53,6 +54,7 @@ export class Core {
   readonly messages: Messages;
   readonly search: Search;
   readonly tokens: Tokens;
+  readonly oauth: OAuth;
   readonly reminders: Reminders;
   private readonly connectors = new Map<string, NetworkConnector>();
   private readonly live = new Map<string, LiveAccount>();
@@ -64,6 +66,7 @@ export class Core {
     this.dataDir = opts.dataDir;
     this.clock = opts.clock ?? Date.now;
     for (const c of opts.connectors) this.connectors.set(c.type, c);
+    this.events = new DomainEvents(this.repo, this.log);
     mkdirSync(join(this.dataDir, 'media'), { recursive: true });
     mkdirSync(join(this.dataDir, 'uploads'), { recursive: true });
     this.media = new MediaStore(this);
@@ -75,6 +78,7 @@ export class Core {
     this.messages = new Messages(this);
     this.search = new Search(this);
     this.tokens = new Tokens(this, opts.envToken);
+    this.oauth = new OAuth(this);
     this.reminders = new Reminders(this);
   }
 
@@ -88,6 +92,7 @@ export class Core {
     const resumed = await this.messages.resumeOutbox();
     if (resumed) this.log.info({ count: resumed }, 'resuming sends left pending');
     this.reminders.start();
+    this.events.start();
   }
 
   async stop(): Promise<void> {
@@ -95,6 +100,7 @@ export class Core {
     this.messages.stop();
     for (const live of this.live.values()) await live.client.disconnect().catch((err) => this.log.warn({ err, accountID: live.record.id }, 'disconnect failed'));
     this.live.clear();
+    await this.events.stop();
   }
 
   async startAccount(account: AccountRecord): Promise<void> {

@@ -131,6 +131,34 @@ export interface MediaRecord {
   duration?: number;
 }
 
+export interface EventRecord {
+  id: number;
+  type: 'chat.upserted' | 'chat.deleted' | 'message.upserted' | 'message.deleted';
+  chatID: string;
+  ids: string[];
+  ts: number;
+}
+
+export interface OAuthClientRecord {
+  id: string;
+  name: string;
+  redirectURIs: string[];
+  scopes: Array<'read' | 'write'>;
+  metadata: JsonObject;
+  createdAt: number;
+}
+
+export interface OAuthCodeRecord {
+  hash: string;
+  clientID: string;
+  redirectURI: string;
+  scopes: Array<'read' | 'write'>;
+  codeChallenge: string;
+  expiresAt: number;
+  usedAt: number | null;
+  tokenID: string | null;
+}
+
 export interface TokenRecord {
   id: string;
   hash: string;

@@ -4,6 +4,9 @@
 import type {
   AccountRecord,
   ChatRecord,
+  EventRecord,
+  OAuthClientRecord,
+  OAuthCodeRecord,
   JsonObject,
   Json,
   MediaRecord,
@@ -210,6 +213,23 @@ export interface Repository {
   revokeToken(id: string, at: number): Promise<number>;
   touchToken(id: string, at: number): Promise<void>;
   countTokens(): Promise<number>;
+
+  // durable event log
+  appendEvent(event: Omit<EventRecord, 'id'>): Promise<number>;
+  /** Events after `afterID`, oldest first. */
+  eventsAfter(afterID: number, limit: number): Promise<EventRecord[]>;
+  /** The oldest and newest retained event IDs (0 when the log is empty). */
+  eventBounds(): Promise<{ oldest: number; newest: number }>;
+  /** Drops events older than `before` (ms) and beyond the newest `keep`; returns how many went. */
+  pruneEvents(before: number, keep: number): Promise<number>;
+
+  // OAuth
+  putOAuthClient(client: OAuthClientRecord): Promise<void>;
+  getOAuthClient(id: string): Promise<OAuthClientRecord | undefined>;
+  putOAuthCode(code: OAuthCodeRecord): Promise<void>;
+  getOAuthCode(hash: string): Promise<OAuthCodeRecord | undefined>;
+  /** Marks a code used; false when it already was (a replay). */
+  useOAuthCode(hash: string, at: number, tokenID: string): Promise<boolean>;
 
   // connector-private state (JSON values)
   getState(accountID: string, key: string): Promise<Json | undefined>;

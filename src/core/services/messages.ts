@@ -174,7 +174,8 @@ export class Messages {
         remoteID: result.remoteID,
         sendStatus: status(result.status ?? 'SUCCESS', this.core.now()),
       });
-      this.core.events.emit('message.upserted', chatRecord.id, [confirmed.id]);
+      // The pending ID rides along so clients can match the confirmation to their send.
+      this.core.events.emit('message.upserted', chatRecord.id, m.pendingID && m.pendingID !== confirmed.id ? [confirmed.id, m.pendingID] : [confirmed.id]);
     } catch (err) {
       if (!m) return this.core.log.error({ err, rowID }, 'outbox message vanished');
       const retriable = err instanceof SendError ? err.retriable : false;

@@ -181,4 +181,34 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (account_id, key)
   ) WITHOUT ROWID;
   `,
+  /* 2: durable event log (resumable WebSocket delivery) and OAuth clients and codes */ `
+  CREATE TABLE events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,  -- the eventID clients resume from
+    type    TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    ids     TEXT NOT NULL,                      -- JSON array of chat or message IDs
+    ts      INTEGER NOT NULL
+  );
+  CREATE INDEX events_ts ON events(ts);
+
+  CREATE TABLE oauth_clients (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    redirect_uris TEXT NOT NULL,                -- JSON array
+    scopes        TEXT NOT NULL,
+    metadata      TEXT NOT NULL DEFAULT '{}',   -- the rest of the registration, as sent
+    created_at    INTEGER NOT NULL
+  );
+
+  CREATE TABLE oauth_codes (
+    hash           TEXT PRIMARY KEY,            -- SHA-256 of the code; the code itself is never stored
+    client_id      TEXT NOT NULL REFERENCES oauth_clients(id) ON DELETE CASCADE,
+    redirect_uri   TEXT NOT NULL,
+    scopes         TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    used_at        INTEGER,
+    token_id       TEXT                         -- the token it was exchanged for (revoked if the code is replayed)
+  );
+  `,
 ];

@@ -7,6 +7,8 @@ import { messageQueries } from './messages.ts';
 import { fileQueries } from './files.ts';
 import { tokenQueries } from './tokens.ts';
 import { stateQueries } from './state.ts';
+import { eventQueries } from './events.ts';
+import { oauthQueries } from './oauth.ts';
 
 export interface SqliteRepository extends Repository {
   /** The underlying handle, for benchmarks and integrity checks only. */
@@ -25,5 +27,7 @@ export function openSqliteRepository(file: string): SqliteRepository {
     ...fileQueries(db),
     ...tokenQueries(db),
     ...stateQueries(db),
+    ...eventQueries(db),
+    ...oauthQueries(db),
   };
 }

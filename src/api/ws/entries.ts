@@ -1,0 +1,41 @@
+// The objects an event carries: Message objects for message.upserted, the Chat for
+// chat.upserted. Built once per event and shared by every connection that sends it,
+// so a thousand subscribers cost one lookup.
+import type { Core } from '../../core/core.ts';
+import type { DomainEvent } from '../../core/events.ts';
+
+const CACHE_SIZE = 2_000;
+
+export class EntryBuilder {
+  private readonly cache = new Map<number, Promise<object[] | undefined>>();
+
+  constructor(private readonly core: Core) {}
+
+  for(e: DomainEvent): Promise<object[] | undefined> {
+    let entries = this.cache.get(e.id);
+    if (!entries) {
+      entries = this.build(e);
+      this.cache.set(e.id, entries);
+      if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return entries;
+  }
+
+  private async build(e: DomainEvent): Promise<object[] | undefined> {
+    if (e.type !== 'message.upserted' && e.type !== 'chat.upserted') return undefined;
+    const chat = await this.core.repo.getChat(e.chatID);
+    if (!chat) return [];
+    if (e.type === 'chat.upserted') return this.core.chats.views([chat], false);
+    const caps = await this.core.capabilities(chat);
+    const out: object[] = [];
+    const seen = new Set<number>();
+    for (const id of e.ids) {
+      const m = await this.core.repo.getMessage(chat.localID, id);
+      if (m && !seen.has(m.rowID)) {
+        seen.add(m.rowID);
+        out.push(await this.core.messages.view(chat, m, caps));
+      }
+    }
+    return out;
+  }
+}
