@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages the integration tests need (Debian names). None yet: the
-# XMPP, IRC and browser suites will add prosody, inspircd, chromium here.
-SYSTEM_PACKAGES=()
+# System packages the integration tests need (Debian names): the OAuth consent
+# page is clicked through in a real Chromium and its screenshot read back by OCR.
+SYSTEM_PACKAGES=(chromium tesseract-ocr)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -14,6 +14,7 @@ import { authenticate, AuthFailureLimiter, checkHost, isLocalOrigin } from './se
 import type { RouteDef } from './route.ts';
 import { buildOpenApi } from './openapi.ts';
 import { attachWebSocket } from './ws/server.ts';
+import { registerOAuth } from './oauth.ts';
 import { infoRoutes } from './resources/info.ts';
 import { accountRoutes } from './resources/accounts.ts';
 import { chatRoutes } from './resources/chats.ts';
@@ -116,12 +117,17 @@ export function createServer(opts: ServerOptions): Server {
     jsonParser(req, body as string, done);
   });
 
-  void app.register(cors, {
-    origin: (origin, cb) => cb(null, !origin || isLocalOrigin(origin)),
+  const corsCommon = {
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'range', 'if-none-match'],
     exposedHeaders: ['x-beeper-desktop-version', 'content-range', 'etag'],
     maxAge: 600,
+  };
+  void app.register(cors, {
+    // Discovery documents (/.well-known/*) are public: any origin may read them.
+    // Everything else is open cross-origin only to pages served by this machine.
+    delegator: (request, cb) =>
+      cb(null, request.url.startsWith('/.well-known/') ? { ...corsCommon, origin: '*' } : { ...corsCommon, origin: (origin, done) => done(null, !origin || isLocalOrigin(origin)) }),
   });
   void app.register(multipart, { limits: { fileSize: 500 * 1024 * 1024, files: 1 } });
 
@@ -143,6 +149,8 @@ export function createServer(opts: ServerOptions): Server {
       });
     }
   });
+
+  registerOAuth(app, { core, baseURL, limiter, hostPolicy });
 
   const ws = attachWebSocket(app.server, { core, limiter, hostPolicy, version: opts.version });
   app.addHook('onClose', async () => ws.close());

@@ -101,12 +101,23 @@ export function program(): Command {
     .description('list access tokens (never their values)')
     .addOption(dataDirOption())
     .action(async (o: { dataDir?: string }) => {
-      const tokens = await withCore(o.dataDir, (core) => core.tokens.list());
+      // Tokens issued through OAuth name their app next to its client ID.
+      const { tokens, apps } = await withCore(o.dataDir, async (core) => {
+        const tokens = await core.tokens.list();
+        const apps = new Map<string, string>();
+        for (const id of new Set(tokens.map((t) => t.clientID).filter((c): c is string => !!c))) {
+          const client = await core.oauth.client(id);
+          if (client) apps.set(id, client.name);
+        }
+        return { tokens, apps };
+      });
       if (!tokens.length) return void process.stdout.write('No tokens.\n');
       for (const t of tokens) {
         const state = t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt < Date.now() ? 'expired' : 'active';
+        const client = t.clientID ? `\tclient ${t.clientID} (${apps.get(t.clientID) ?? 'app no longer registered'})` : '';
+        const expires = t.expiresAt ? `\texpires ${new Date(t.expiresAt).toISOString()}` : '';
         process.stdout.write(
-          `${t.id}\t${state}\t${t.scopes.join(',')}\tcreated ${new Date(t.createdAt).toISOString()}\tlast used ${t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : 'never'}${t.clientID ? `\tclient ${t.clientID}` : ''}${t.label ? `\t${t.label}` : ''}\n`,
+          `${t.id}\t${state}\t${t.scopes.join(',')}\tcreated ${new Date(t.createdAt).toISOString()}\tlast used ${t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : 'never'}${expires}${client}${t.label ? `\t${t.label}` : ''}\n`,
         );
       }
     });

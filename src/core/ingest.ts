@@ -170,14 +170,13 @@ export class Ingest {
       });
     }
     const results = await repo.insertMessages(batch);
-    const inserted = results.filter((r) => r.inserted).map((r) => r.record);
+    const inserted = results.filter((r) => r.inserted);
     for (const [i, m] of messages.entries()) {
-      const record = results[i]!.record;
       for (const r of m.reactions ?? []) {
-        await repo.putReaction(record.rowID, { participantID: r.senderID, key: r.key, emoji: isEmoji(r.key), timestamp: r.timestamp ?? m.timestamp }, false);
+        await repo.putReaction(results[i]!.rowID, { participantID: r.senderID, key: r.key, emoji: isEmoji(r.key), timestamp: r.timestamp ?? m.timestamp }, false);
       }
     }
-    if (!history && chat.reminder?.dismissOnIncomingMessage && inserted.some((m) => !m.isSender)) {
+    if (!history && chat.reminder?.dismissOnIncomingMessage && results.some((r, i) => r.inserted && !batch[i]!.isSender)) {
       await repo.updateChatState(chat.localID, { reminder: null });
     }
     if (inserted.length) {
@@ -189,7 +188,7 @@ export class Ingest {
 
   private async target(account: AccountRecord, chatRemoteID: string, targetRemoteID: string) {
     const chat = await this.chatFor(account, chatRemoteID);
-    const message = chat && (await this.core.repo.getMessageByRemoteID(chat.localID, targetRemoteID));
+    const message = chat && (await this.core.repo.getMessage(chat.localID, messageID(chat.id, targetRemoteID)));
     if (chat && !message) this.core.log.debug({ chatID: chat.id, targetRemoteID }, 'event for an unknown message; dropped');
     return chat && message ? { chat, message } : undefined;
   }
@@ -256,7 +255,7 @@ export class Ingest {
   private async read(account: AccountRecord, e: Extract<ConnectorEvent, { type: 'read' }>) {
     const chat = await this.chatFor(account, e.chatRemoteID);
     if (!chat) return;
-    const upTo = e.upToRemoteID ? await this.core.repo.getMessageByRemoteID(chat.localID, e.upToRemoteID) : undefined;
+    const upTo = e.upToRemoteID ? await this.core.repo.getMessage(chat.localID, messageID(chat.id, e.upToRemoteID)) : undefined;
     await this.core.repo.setReadMarker(chat.localID, upTo?.sortKey ?? null);
     await this.core.repo.updateChatState(chat.localID, { isMarkedUnread: false });
     this.core.events.emit('chat.upserted', chat.id, [chat.id]);

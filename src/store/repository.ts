@@ -181,12 +181,15 @@ export interface Repository {
   participantsOf(chatLocalIDs: number[], limit: number): Promise<Map<number, ParticipantRecord[]>>;
 
   // messages
-  /** Inserts messages (skipping ones whose id already exists) and keeps the chat's activity and unread counters right. */
-  insertMessages(batch: MessageInsert[]): Promise<Array<{ record: MessageRecord; inserted: boolean }>>;
+  /**
+   * Inserts messages (skipping ones already stored under the same id, remote ID or
+   * pending ID) and keeps the chats' activity and unread counters right.
+   */
+  insertMessages(batch: MessageInsert[]): Promise<Array<{ rowID: number; id: string; sortKey: number; inserted: boolean }>>;
   updateMessage(rowID: number, patch: MessagePatch): Promise<MessageRecord>;
   deleteMessage(rowID: number): Promise<void>;
-  getMessage(chatLocalID: number, idOrPendingOrRemote: string): Promise<MessageRecord | undefined>;
-  getMessageByRemoteID(chatLocalID: number, remoteID: string): Promise<MessageRecord | undefined>;
+  /** A message by its ID or its pending ID. */
+  getMessage(chatLocalID: number, idOrPendingID: string): Promise<MessageRecord | undefined>;
   getMessageByRowID(rowID: number): Promise<MessageRecord | undefined>;
   listMessages(chatLocalID: number, q: { cursor?: MessageKey; direction: Direction; limit: number }): Promise<Page<MessageRecord>>;
   latestMessages(chatLocalIDs: number[]): Promise<Map<number, MessageRecord>>;
@@ -218,7 +221,7 @@ export interface Repository {
   appendEvent(event: Omit<EventRecord, 'id'>): Promise<number>;
   /** Events after `afterID`, oldest first. */
   eventsAfter(afterID: number, limit: number): Promise<EventRecord[]>;
-  /** The oldest and newest retained event IDs (0 when the log is empty). */
+  /** The oldest retained event ID (the next one to be issued when none is kept) and the newest ever issued. */
   eventBounds(): Promise<{ oldest: number; newest: number }>;
   /** Drops events older than `before` (ms) and beyond the newest `keep`; returns how many went. */
   pruneEvents(before: number, keep: number): Promise<number>;

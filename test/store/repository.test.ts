@@ -89,7 +89,8 @@ async function setup(chats = 1): Promise<ChatRecord[]> {
   return out;
 }
 
-const insertOne = async (m: MessageInsert) => (await repo.insertMessages([m]))[0]!.record;
+const insertAll = async (ms: MessageInsert[]) => Promise.all((await repo.insertMessages(ms)).map(async (r) => (await repo.getMessageByRowID(r.rowID))!));
+const insertOne = async (m: MessageInsert) => (await repo.getMessageByRowID((await repo.insertMessages([m]))[0]!.rowID))!;
 const chatOf = async (localID: number) => (await repo.getChat(String(localID)))!;
 const userVersion = (db: { pragma: (s: string, o: { simple: true }) => unknown }) => db.pragma('user_version', { simple: true });
 
@@ -256,7 +257,7 @@ describe('inserting messages', () => {
     const arrivals = [5, 1, 3, 2, 4].map((k) => msg(c!, { timestamp: T0 + k * 1000, plain: `t${k}` }));
     const results = await repo.insertMessages(arrivals);
     expect(results.every((r) => r.inserted)).toBe(true);
-    const byTime = results.map((r) => r.record).sort((a, b) => a.timestamp - b.timestamp);
+    const byTime = results.map((r, i) => ({ sortKey: r.sortKey, timestamp: arrivals[i]!.timestamp })).sort((a, b) => a.timestamp - b.timestamp);
     for (let i = 1; i < byTime.length; i++) expect(byTime[i]!.sortKey).toBeGreaterThan(byTime[i - 1]!.sortKey);
     const page = await repo.listMessages(c!.localID, { direction: 'before', limit: 10 });
     expect(page.items.map((m) => m.plain)).toEqual(['t5', 't4', 't3', 't2', 't1']);
@@ -268,7 +269,7 @@ describe('inserting messages', () => {
     const batch = Array.from({ length: 1200 }, (_, i) => msg(c!, { timestamp: ts, plain: `same ${i}` }));
     const results = await repo.insertMessages(batch);
     expect(results.filter((r) => r.inserted)).toHaveLength(1200);
-    const keys = results.map((r) => r.record.sortKey);
+    const keys = results.map((r) => r.sortKey);
     expect(new Set(keys).size).toBe(1200);
     for (let i = 1; i < keys.length; i++) expect(keys[i]!).toBeGreaterThan(keys[i - 1]!);
     // Later and earlier messages still sort around them.
@@ -282,7 +283,7 @@ describe('inserting messages', () => {
     expect(o.sortKey).toBe(keys[0]);
   });
 
-  it('skips duplicates by ID, network ID or pending ID, also within one batch', async () => {
+  it('skips duplicates by ID or pending ID, also within one batch', async () => {
     const [c] = await setup();
     const original = msg(c!, { pendingID: 'pending-1' });
     const [first] = await repo.insertMessages([original]);
@@ -290,11 +291,10 @@ describe('inserting messages', () => {
     const before = await chatOf(c!.localID);
     const again = await repo.insertMessages([
       { ...original },
-      msg(c!, { remoteID: original.remoteID }),
       msg(c!, { remoteID: null, pendingID: 'pending-1' }),
     ]);
-    expect(again.map((r) => r.inserted)).toEqual([false, false, false]);
-    for (const r of again) expect(r.record.rowID).toBe(first!.record.rowID);
+    expect(again.map((r) => r.inserted)).toEqual([false, false]);
+    for (const r of again) expect(r.rowID).toBe(first!.rowID);
     const twice = msg(c!);
     const batch = await repo.insertMessages([twice, { ...twice }]);
     expect(batch.map((r) => r.inserted)).toEqual([true, false]);
@@ -337,9 +337,8 @@ describe('inserting messages', () => {
       editCount: 0,
       reactions: [],
     });
-    for (const key of [input.id, 'pending-x', input.remoteID!]) expect((await repo.getMessage(c!.localID, key))?.rowID).toBe(rec.rowID);
+    for (const key of [input.id, 'pending-x']) expect((await repo.getMessage(c!.localID, key))?.rowID).toBe(rec.rowID);
     expect(await repo.getMessage(c!.localID, 'nope')).toBeUndefined();
-    expect((await repo.getMessageByRemoteID(c!.localID, input.remoteID!))?.rowID).toBe(rec.rowID);
   });
 });
 
@@ -378,7 +377,7 @@ describe('unread counters', () => {
 
   it('setReadMarker recounts after the marker; null reads everything', async () => {
     const [c] = await setup();
-    const recs = (await repo.insertMessages([msg(c!), msg(c!, { mentionsSelf: true }), msg(c!), msg(c!, { mentionsSelf: true })])).map((r) => r.record);
+    const recs = (await insertAll([msg(c!), msg(c!, { mentionsSelf: true }), msg(c!), msg(c!, { mentionsSelf: true })]));
     let chat = await repo.setReadMarker(c!.localID, recs[1]!.sortKey);
     expect([chat.unreadCount, chat.unreadMentionsCount, chat.lastReadSortKey]).toEqual([2, 1, recs[1]!.sortKey]);
     chat = await repo.setReadMarker(c!.localID, recs[0]!.sortKey - 1);
@@ -427,7 +426,7 @@ describe('keyset paging', () => {
 
   it('listMessages pages back and forth over the whole chat without gaps or repeats', async () => {
     const [c] = await setup();
-    const all = (await repo.insertMessages(Array.from({ length: 95 }, () => msg(c!)))).map((r) => r.record);
+    const all = (await insertAll(Array.from({ length: 95 }, () => msg(c!))));
     const newestFirst = [...all].sort((a, b) => b.sortKey - a.sortKey).map((m) => m.id);
     const list = (direction: Direction) => (cursor: MessageKey | undefined) => repo.listMessages(c!.localID, { cursor, direction, limit: 10 });
 
@@ -448,7 +447,7 @@ describe('keyset paging', () => {
 
   it('listMessages stays stable when messages arrive between pages', async () => {
     const [c] = await setup();
-    const all = (await repo.insertMessages(Array.from({ length: 50 }, () => msg(c!)))).map((r) => r.record);
+    const all = (await insertAll(Array.from({ length: 50 }, () => msg(c!))));
     const backfilled: string[] = [];
     const walked = await walk(
       (cursor) => repo.listMessages(c!.localID, { cursor, direction: 'before', limit: 7 }),

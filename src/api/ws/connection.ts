@@ -8,8 +8,12 @@ import type { EntryBuilder } from './entries.ts';
 
 export type WsErrorCode = 'INVALID_COMMAND' | 'INVALID_PAYLOAD' | 'NOT_SUBSCRIBED' | 'INTERNAL_ERROR';
 
-/** A client that falls this far behind is cut off rather than buffered without end. */
-export const LIMITS = { queuedEvents: 1_000, bufferedBytes: 8 * 1024 * 1024, replayPage: 500 };
+/**
+ * A client is cut off rather than buffered without end when the bytes waiting for it
+ * pass bufferedBytes, or when more events than heldEvents arrive during its replay.
+ * queuedEvents only guards against runaway growth of the delivery chain itself.
+ */
+export const LIMITS = { bufferedBytes: 8 * 1024 * 1024, heldEvents: 10_000, queuedEvents: 100_000, replayPage: 500 };
 
 type Subscription = { all: true } | { all: false; chatIDs: Set<string> };
 
@@ -51,7 +55,7 @@ export class Connection {
   onEvent(e: DomainEvent): void {
     if (this.closed) return;
     if (this.replaying) {
-      if (this.held.length >= LIMITS.queuedEvents) return this.tooSlow();
+      if (this.held.length >= LIMITS.heldEvents) return this.tooSlow(`more than ${LIMITS.heldEvents} events arrived while replaying`);
       this.held.push(e);
       return;
     }
@@ -95,6 +99,12 @@ export class Connection {
       since = typeof m.since === 'string' && /^\d+$/.test(m.since) ? Number(m.since) : (m.since as number);
       if (!Number.isSafeInteger(since) || since < 0) throw new WsInputError('INVALID_PAYLOAD', 'since must be the eventID of an event this server sent (a non-negative integer).');
     }
+    if (since !== undefined) {
+      const { oldest } = await this.core.repo.eventBounds();
+      if (since < oldest - 1) {
+        throw new WsInputError('INVALID_PAYLOAD', `Events after ${since} are no longer kept (the oldest kept is ${oldest}); refetch over HTTP, then subscribe without "since". The subscription is unchanged.`);
+      }
+    }
     let subscription: Subscription;
     if (ids[0] === '*') subscription = { all: true };
     else {
@@ -110,16 +120,11 @@ export class Connection {
     }
     this.subscription = subscription;
     this.send({ type: 'subscriptions.updated', ...(requestID !== undefined ? { requestID } : {}), chatIDs: subscription.all ? ['*'] : [...subscription.chatIDs] });
-    if (since !== undefined) await this.replay(since, requestID);
+    if (since !== undefined) await this.replay(since);
   }
 
   /** Sends what the log holds after `since`, then whatever arrived meanwhile, then goes live. */
-  private async replay(since: number, requestID: string | undefined): Promise<void> {
-    const { oldest } = await this.core.repo.eventBounds();
-    if (oldest > 0 && since < oldest - 1) {
-      this.sendError('INVALID_PAYLOAD', `Events after ${since} are no longer kept (the oldest kept is ${oldest}); refetch over HTTP, then subscribe without "since".`, requestID);
-      return;
-    }
+  private async replay(since: number): Promise<void> {
     this.replaying = true;
     try {
       let after = Math.max(since, this.delivered);
@@ -143,7 +148,8 @@ export class Connection {
   }
 
   private enqueue(e: DomainEvent): void {
-    if (this.queued >= LIMITS.queuedEvents || this.ws.bufferedAmount > LIMITS.bufferedBytes) return this.tooSlow();
+    if (this.ws.bufferedAmount > LIMITS.bufferedBytes) return this.tooSlow(`more than ${LIMITS.bufferedBytes / 1024 / 1024} MB of events are waiting to be read`);
+    if (this.queued >= LIMITS.queuedEvents) return this.tooSlow(`more than ${LIMITS.queuedEvents} events are waiting to be sent`);
     this.queued++;
     this.chain = this.chain
       .then(() => this.deliver(e))
@@ -175,9 +181,9 @@ export class Connection {
     this.send({ type: 'error', ...(requestID !== undefined ? { requestID } : {}), code, message });
   }
 
-  private tooSlow(): void {
+  private tooSlow(why: string): void {
     if (this.closed) return;
-    this.sendError('INTERNAL_ERROR', `This connection fell more than ${LIMITS.queuedEvents} events behind and is being closed. Reconnect and resume with "since": ${this.delivered}.`);
+    this.sendError('INTERNAL_ERROR', `This connection is too far behind (${why}) and is being closed. Reconnect and resume with "since": ${this.delivered}.`);
     this.closed = true;
     this.ws.close(1013, 'consumer too slow');
     setTimeout(() => this.ws.terminate(), 5_000).unref();

@@ -18,8 +18,17 @@ export class Accounts {
     if (start) await this.core.startAccount(account);
   }
 
+  /** Stops the account's connector and deletes it with its chats and messages (announced as chat.deleted). */
   async remove(accountID: string): Promise<void> {
     await this.core.stopAccount(accountID);
+    const chatIDs: string[] = [];
+    for (let page = await this.core.repo.listChats({ accountIDs: [accountID], direction: 'before', limit: 500 }); ; ) {
+      chatIDs.push(...page.items.map((c) => c.id));
+      const last = page.items.at(-1);
+      if (!page.hasMore || !last) break;
+      page = await this.core.repo.listChats({ accountIDs: [accountID], cursor: { lastActivity: last.lastActivity, localID: last.localID }, direction: 'before', limit: 500 });
+    }
     await this.core.repo.deleteAccount(accountID);
+    for (const id of chatIDs) this.core.events.emit('chat.deleted', id, [id]);
   }
 }

@@ -107,7 +107,7 @@ export class Messages {
     const account = await this.core.account(chat.accountID);
     const pending = pendingMessageID();
     const now = this.core.now();
-    const [{ record }] = (await this.core.repo.insertMessages([
+    const [record] = (await this.core.repo.insertMessages([
       {
         chatLocalID: chat.localID,
         id: pending,
@@ -129,7 +129,7 @@ export class Messages {
         mentionsSelf: false,
         mediaFlags: mediaFlags(media ? [media] : [], text?.plain ?? null),
       },
-    ])) as unknown as [{ record: MessageRecord }];
+    ])) as unknown as [{ rowID: number; id: string }];
     this.core.events.emit('message.upserted', chat.id, [record.id]);
     this.core.events.emit('chat.upserted', chat.id, [chat.id]);
     void this.dispatch(record.rowID, 0);
@@ -169,8 +169,12 @@ export class Messages {
         } : undefined,
       };
       const result = await client.sendMessage(ref, outgoing);
+      const finalID = messageID(chatRecord.id, result.remoteID);
+      // The network's echo of this very send may have been stored first; ours absorbs it.
+      const echo = await this.core.repo.getMessage(chatRecord.localID, finalID);
+      if (echo && echo.rowID !== rowID) await this.core.repo.deleteMessage(echo.rowID);
       const confirmed = await this.core.repo.updateMessage(rowID, {
-        id: messageID(chatRecord.id, result.remoteID),
+        id: finalID,
         remoteID: result.remoteID,
         sendStatus: status(result.status ?? 'SUCCESS', this.core.now()),
       });
@@ -214,7 +218,7 @@ export class Messages {
   /** A connector reports how a send it accepted as PENDING ended. */
   async applySendStatus(account: AccountRecord, e: Extract<ConnectorEvent, { type: 'sendStatus' }>): Promise<void> {
     const chat = await this.core.repo.getChatByRemoteID(account.id, e.chatRemoteID);
-    const m = chat && (await this.core.repo.getMessageByRemoteID(chat.localID, e.remoteID));
+    const m = chat && (await this.core.repo.getMessage(chat.localID, messageID(chat.id, e.remoteID)));
     if (!chat || !m) return;
     const extra: Partial<SendStatus> = {};
     if (e.reason) extra.reason = e.reason;

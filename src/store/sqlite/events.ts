@@ -13,7 +13,9 @@ const toEvent = (r: Row): EventRecord => ({
 export function eventQueries(db: DB) {
   const append = db.prepare('INSERT INTO events (type, chat_id, ids, ts) VALUES (?, ?, ?, ?)');
   const after = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?');
-  const bounds = db.prepare('SELECT coalesce(min(id), 0) AS oldest, coalesce(max(id), 0) AS newest FROM events');
+  // AUTOINCREMENT's counter remembers the last ID ever issued, even once the log is pruned empty.
+  const bounds = db.prepare(`SELECT coalesce((SELECT min(id) FROM events), issued + 1) AS oldest, issued AS newest
+    FROM (SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS issued)`);
   const pruneOld = db.prepare('DELETE FROM events WHERE ts < ?');
   const pruneMany = db.prepare('DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?');
   return {

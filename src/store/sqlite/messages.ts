@@ -12,18 +12,19 @@ const TIEBREAK = 1000;
 export function messageQueries(db: DB) {
   const FROM = `FROM messages m JOIN chats c ON c.local_id = m.chat_local_id`;
   const byAnyID = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.id = @id
-    UNION ALL SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.pending_id = @id
-    UNION ALL SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.remote_id = @id LIMIT 1`);
-  const byRemote = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = ? AND m.remote_id = ?`);
+    UNION ALL SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.pending_id = @id LIMIT 1`);
   const byRow = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.row_id = ?`);
   const latest = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = ? AND m.is_hidden = 0 ORDER BY m.sort_key DESC LIMIT 1`);
   const maxKeyIn = db.prepare('SELECT max(sort_key) AS k FROM messages WHERE chat_local_id = ? AND sort_key BETWEEN ? AND ?');
   const maxKeyFrom = db.prepare('SELECT max(sort_key) AS k FROM messages WHERE chat_local_id = ? AND sort_key >= ?');
-  const chatCounters = db.prepare('SELECT last_read_sort_key, last_activity FROM chats WHERE local_id = ?');
-  const insert = db.prepare(`INSERT INTO messages (id, chat_local_id, remote_id, pending_id, sort_key, timestamp, sender_id, sender_name, type, text, plain,
+  const chatCounters = db.prepare('SELECT last_read_sort_key FROM chats WHERE local_id = ?');
+  const insert = db.prepare(`INSERT OR IGNORE INTO messages (id, chat_local_id, remote_id, pending_id, sort_key, timestamp, sender_id, sender_name, type, text, plain,
       is_sender, send_status, is_hidden, attachments, linked_message_id, mentions, links, seen, mentions_self, media_flags)
     VALUES (@id, @chatLocalID, @remoteID, @pendingID, @sortKey, @timestamp, @senderID, @senderName, @type, @text, @plain,
       @isSender, @sendStatus, @isHidden, @attachments, @linkedMessageID, @mentions, @links, @seen, @mentionsSelf, @mediaFlags)`);
+  const sameID = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND id = ?');
+  const indexText = db.prepare('INSERT INTO messages_fts(rowid, text) SELECT row_id, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL');
+  const samePending = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND pending_id = ?');
   const bumpChat = db.prepare(`UPDATE chats SET last_activity = max(last_activity, ?), unread_count = unread_count + ?,
     unread_mentions_count = unread_mentions_count + ? WHERE local_id = ?`);
   const setReadMarker = readMarker(db);
@@ -63,30 +64,19 @@ export function messageQueries(db: DB) {
     return ((maxKeyFrom.get(chat, base) as { k: number }).k ?? base) + 1;
   }
 
+  type Stored = { rowID: number; id: string; sortKey: number };
+  const duplicateOf = (m: MessageInsert) =>
+    (sameID.get(m.chatLocalID, m.id) as Stored | undefined) ??
+    (m.pendingID ? (samePending.get(m.chatLocalID, m.pendingID) as Stored | undefined) : undefined);
+
   const insertBatch = db.transaction((batch: MessageInsert[]) => {
-    const results: Array<{ record: MessageRecord; inserted: boolean }> = [];
+    const results: Array<Stored & { inserted: boolean }> = [];
     // Per-chat counter changes, applied once per chat at the end of the batch.
     const touched = new Map<number, { lastRead: number | null; maxTs: number; unread: number; mentions: number; ownMax: number | null }>();
     for (const m of batch) {
-      const existing =
-        (byAnyID.get({ chat: m.chatLocalID, id: m.id }) as Row | undefined) ??
-        (m.remoteID ? (byRemote.get(m.chatLocalID, m.remoteID) as Row | undefined) : undefined) ??
-        (m.pendingID ? (byAnyID.get({ chat: m.chatLocalID, id: m.pendingID }) as Row | undefined) : undefined);
-      if (existing) {
-        results.push({ record: toMessage(existing), inserted: false });
-        continue;
-      }
-      let t = touched.get(m.chatLocalID);
-      if (!t) {
-        const c = chatCounters.get(m.chatLocalID) as { last_read_sort_key: number | null; last_activity: number } | undefined;
-        if (!c) throw new Error(`chat ${m.chatLocalID} does not exist`);
-        t = { lastRead: c.last_read_sort_key, maxTs: 0, unread: 0, mentions: 0, ownMax: null };
-        touched.set(m.chatLocalID, t);
-      }
-      const sortKey = nextSortKey(m.chatLocalID, m.timestamp);
-      const info = insert.run({
+      const row = {
         ...m,
-        sortKey,
+        sortKey: m.timestamp * TIEBREAK,
         isSender: int(m.isSender),
         isHidden: int(m.isHidden),
         mentionsSelf: int(m.mentionsSelf),
@@ -95,15 +85,39 @@ export function messageQueries(db: DB) {
         mentions: json(m.mentions),
         links: m.links.length ? json(m.links) : null,
         seen: json(m.seen),
-      });
+      };
+      // The common case costs one statement: the insert. Only when it is ignored do we
+      // look for why — a message seen before, or another one in the same millisecond.
+      let info = insert.run(row);
+      if (info.changes === 0) {
+        const dup = duplicateOf(m);
+        if (dup) {
+          results.push({ ...dup, inserted: false });
+          continue;
+        }
+        row.sortKey = nextSortKey(m.chatLocalID, m.timestamp);
+        info = insert.run(row);
+        if (info.changes === 0) throw new Error(`message ${m.id} could not be stored in chat ${m.chatLocalID}`);
+      }
+      let t = touched.get(m.chatLocalID);
+      if (!t) {
+        const c = chatCounters.get(m.chatLocalID) as { last_read_sort_key: number | null } | undefined;
+        if (!c) throw new Error(`chat ${m.chatLocalID} does not exist`);
+        t = { lastRead: c.last_read_sort_key, maxTs: 0, unread: 0, mentions: 0, ownMax: null };
+        touched.set(m.chatLocalID, t);
+      }
+      const sortKey = row.sortKey;
       if (!m.isHidden) t.maxTs = Math.max(t.maxTs, m.timestamp);
       if (m.isSender) t.ownMax = Math.max(t.ownMax ?? 0, sortKey);
       else if (!m.isHidden && (t.lastRead === null || sortKey > t.lastRead)) {
         t.unread++;
         if (m.mentionsSelf) t.mentions++;
       }
-      results.push({ record: mustRowPlain(Number(info.lastInsertRowid)), inserted: true });
+      results.push({ rowID: Number(info.lastInsertRowid), id: m.id, sortKey, inserted: true });
     }
+    // Rows inserted in one transaction have consecutive IDs: index their text in one statement.
+    const rows = results.filter((r) => r.inserted).map((r) => r.rowID);
+    if (rows.length) indexText.run(Math.min(...rows), Math.max(...rows));
     for (const [chat, t] of touched) {
       bumpChat.run(t.maxTs, t.unread, t.mentions, chat);
       // Sending in a chat means having read it up to there.
@@ -111,7 +125,6 @@ export function messageQueries(db: DB) {
     }
     return results;
   });
-  const mustRowPlain = (rowID: number) => toMessage(byRow.get(rowID) as Row);
 
   const PATCH_COLUMNS: Record<keyof MessagePatch, string> = {
     id: 'id',
@@ -151,9 +164,6 @@ export function messageQueries(db: DB) {
     },
     async getMessage(chatLocalID: number, id: string) {
       return one(byAnyID.get({ chat: chatLocalID, id }) as Row | undefined);
-    },
-    async getMessageByRemoteID(chatLocalID: number, remoteID: string) {
-      return one(byRemote.get(chatLocalID, remoteID) as Row | undefined);
     },
     async getMessageByRowID(rowID: number) {
       return one(byRow.get(rowID) as Row | undefined);
