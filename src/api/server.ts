@@ -32,6 +32,8 @@ export interface ServerOptions {
   host: string;
   port: number;
   remote: boolean;
+  /** WebSocket keep-alive ping interval (default 30 s). */
+  wsPingIntervalMs?: number;
 }
 
 export interface ServerFacts {
@@ -152,7 +154,7 @@ export function createServer(opts: ServerOptions): Server {
 
   registerOAuth(app, { core, baseURL, limiter, hostPolicy });
 
-  const ws = attachWebSocket(app.server, { core, limiter, hostPolicy, version: opts.version });
+  const ws = attachWebSocket(app.server, { core, limiter, hostPolicy, version: opts.version, pingIntervalMs: opts.wsPingIntervalMs });
   app.addHook('onClose', async () => ws.close());
 
   return {

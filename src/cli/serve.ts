@@ -22,6 +22,7 @@ export interface ServeOptions {
   seed?: number;
   log: Logger;
   envToken?: string;
+  wsPingIntervalMs?: number;
 }
 
 export interface Running {
@@ -54,7 +55,7 @@ export async function startServer(opts: ServeOptions): Promise<Running> {
       firstToken = (await core.tokens.create(['read', 'write'], 'created on first run')).token;
     }
     await core.start();
-    const server = createServer({ core, log: opts.log, version: VERSION, host: opts.host ?? '127.0.0.1', port: opts.port ?? 23373, remote: opts.remote ?? false });
+    const server = createServer({ core, log: opts.log, version: VERSION, host: opts.host ?? '127.0.0.1', port: opts.port ?? 23373, remote: opts.remote ?? false, wsPingIntervalMs: opts.wsPingIntervalMs });
     const { port, baseURL } = await server.listen();
     return {
       core,

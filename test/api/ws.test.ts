@@ -911,3 +911,31 @@ describe('slow consumers', () => {
     expectGapless(c.events(), 'the burst');
   });
 });
+
+describe('keep-alive', () => {
+  let k: TestServer;
+  beforeAll(async () => {
+    k = await startTestServer({ sandbox: false, wsPingIntervalMs: 200 });
+  });
+  afterAll(async () => k?.stop());
+
+  const open = (autoPong: boolean) =>
+    new Promise<{ ws: WebSocket; pings: () => number }>((resolve, reject) => {
+      let pings = 0;
+      const ws = new WebSocket(`${k.baseURL.replace(/^http/, 'ws')}/v1/ws`, { headers: { authorization: `Bearer ${k.token}` }, autoPong });
+      ws.on('ping', () => pings++);
+      ws.once('open', () => resolve({ ws, pings: () => pings }));
+      ws.once('error', reject);
+    });
+
+  it('pings every interval, keeps a client that answers and drops one that does not', async () => {
+    const healthy = await open(true);
+    const silent = await open(false);
+    const closed = new Promise<number>((r) => silent.ws.once('close', (code) => r(code)));
+    // A client that never answers is terminated after the ping it ignored (abnormal closure, no close frame).
+    expect(await closed).toBe(1006);
+    await waitFor(async () => healthy.pings(), (n) => n >= 3, 'three pings to the healthy client', 5_000);
+    expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
+    healthy.ws.close();
+  });
+});

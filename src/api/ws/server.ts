@@ -11,13 +11,14 @@ import { Connection } from './connection.ts';
 import { EntryBuilder } from './entries.ts';
 
 export const WS_PATH = '/v1/ws';
-const PING_EVERY_MS = 30_000;
 
 export interface WebSocketOptions {
   core: Core;
   limiter: AuthFailureLimiter;
   hostPolicy: HostPolicy;
   version: string;
+  /** Keep-alive ping interval; a client that has not answered the previous ping is dropped. */
+  pingIntervalMs?: number;
 }
 
 function refuse(socket: Duplex, status: number, reason: string, body: object, version: string): void {
@@ -75,7 +76,7 @@ export function attachWebSocket(server: Server, opts: WebSocketOptions): { close
       alive.set(ws, false);
       ws.ping();
     }
-  }, PING_EVERY_MS);
+  }, opts.pingIntervalMs ?? 30_000);
   pinger.unref();
 
   return {
