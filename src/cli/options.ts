@@ -1,0 +1,37 @@
+// Option parsers and helpers shared by the command modules.
+import { InvalidArgumentError, Option } from 'commander';
+import { openSqliteRepository } from '../store/sqlite/repository.ts';
+import { Core } from '../core/core.ts';
+import { SCOPES, type Scope } from '../core/services/tokens.ts';
+import { createLogger } from './log.ts';
+import { databaseFile, resolveDataDir } from './paths.ts';
+
+export const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  return n;
+};
+export const integer = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected a whole number');
+  return n;
+};
+export const scopes = (v: string): Scope[] => {
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((s) => !SCOPES.includes(s as Scope));
+  if (bad.length || !list.length) throw new InvalidArgumentError(`scopes are a comma-separated list of: ${SCOPES.join(', ')}`);
+  return [...new Set(list)] as Scope[];
+};
+export const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (default: $XDG_DATA_HOME/switchboard or ~/.local/share/switchboard)');
+
+/** A core over the data directory without connectors, for offline commands. */
+export async function withCore<T>(dataDir: string | undefined, fn: (core: Core) => Promise<T>): Promise<T> {
+  const dir = resolveDataDir(dataDir);
+  const repo = openSqliteRepository(databaseFile(dir));
+  try {
+    return await fn(new Core({ repo, dataDir: dir, log: createLogger('warn'), connectors: [] }));
+  } finally {
+    repo.close();
+  }
+}
+
