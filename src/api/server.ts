@@ -21,6 +21,7 @@ import { chatRoutes } from './resources/chats.ts';
 import { messageRoutes } from './resources/messages.ts';
 import { appRoutes } from './resources/app.ts';
 import { assetRoutes } from './resources/assets.ts';
+import { sandboxRoutes } from './resources/sandbox.ts';
 
 export const APP_NAME = 'Switchboard';
 export const BUNDLE_ID = 'dev.switchboard.server';
@@ -50,7 +51,7 @@ export interface Server {
 
 /** Every route of the API, in one table (also walked by the OpenAPI generator and the tests). */
 export function routeTable(facts: ServerFacts): RouteDef[] {
-  return [...infoRoutes(facts), ...accountRoutes, ...appRoutes, ...chatRoutes, ...messageRoutes, ...assetRoutes];
+  return [...infoRoutes(facts), ...accountRoutes, ...appRoutes, ...chatRoutes, ...messageRoutes, ...assetRoutes, ...sandboxRoutes];
 }
 
 export function createServer(opts: ServerOptions): Server {

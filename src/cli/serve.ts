@@ -1,20 +1,17 @@
 // The composition root: store, core, connectors and the HTTP server, wired
-// together. `switchboard serve` and the test harness both start servers here.
+// together. `switchboard serve` and the test harness both start servers here;
+// `switchboard mcp` (stdio) starts the same core without HTTP (startCore).
 import type { Logger } from 'pino';
 import { openSqliteRepository } from '../store/sqlite/repository.ts';
 import { Core } from '../core/core.ts';
 import { createServer, type Server } from '../api/server.ts';
-import { sandboxAccount, sandboxConnector } from '../networks/sandbox/connector.ts';
-import { DEFAULT_DEMO_PROFILES } from '../networks/sandbox/profiles.ts';
-import { userID } from '../core/ids.ts';
+import { sandboxConnector } from '../networks/sandbox/connector.ts';
+import { addSandboxAccounts } from './sandbox-accounts.ts';
 import { databaseFile } from './paths.ts';
 import { VERSION } from './version.ts';
 
-export interface ServeOptions {
+export interface CoreStartOptions {
   dataDir: string;
-  host?: string;
-  port?: number;
-  remote?: boolean;
   /** Create the sandbox demo accounts on a first run (default true). */
   sandbox?: boolean;
   /** Simulated people answer on their own (default true). */
@@ -22,7 +19,19 @@ export interface ServeOptions {
   seed?: number;
   log: Logger;
   envToken?: string;
+}
+
+export interface ServeOptions extends CoreStartOptions {
+  host?: string;
+  port?: number;
+  remote?: boolean;
   wsPingIntervalMs?: number;
+}
+
+export interface RunningCore {
+  core: Core;
+  /** Stops the connectors and closes the store. */
+  stop(): Promise<void>;
 }
 
 export interface Running {
@@ -35,26 +44,40 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function startServer(opts: ServeOptions): Promise<Running> {
+/**
+ * Opens the data directory's store, creates the sandbox accounts on a first run
+ * and starts the connectors: everything but HTTP.
+ */
+export async function startCore(opts: CoreStartOptions, beforeStart?: (core: Core) => Promise<void>): Promise<RunningCore> {
   const repo = openSqliteRepository(databaseFile(opts.dataDir));
   const core = new Core({ repo, dataDir: opts.dataDir, log: opts.log, connectors: [sandboxConnector({ lively: opts.lively ?? true })], envToken: opts.envToken });
-  let firstToken: string | undefined;
+  const stop = async () => {
+    await core.stop();
+    repo.close();
+  };
   try {
-    if (opts.sandbox !== false && (await repo.countAccounts()) === 0) {
-      const now = Date.now();
-      for (const key of DEFAULT_DEMO_PROFILES) {
-        const a = sandboxAccount(key, opts.seed ?? 1, now);
-        await core.accounts.add(
-          { id: a.id, connector: a.connector, network: a.network, bridgeId: a.bridgeId, bridgeType: a.bridgeType, provider: a.provider, host: a.host, selfUserID: userID(a.selfLocalpart, a.host), config: a.config, createdAt: now },
-          a.self,
-          false,
-        );
-      }
+    const seed = opts.seed ?? 1;
+    if (opts.sandbox !== false) {
+      core.sandbox.configure((s) => addSandboxAccounts(core, s, true), seed);
+      if ((await repo.countAccounts()) === 0) await addSandboxAccounts(core, seed, false);
     }
-    if (!opts.envToken && (await repo.countTokens()) === 0) {
+    await beforeStart?.(core);
+    await core.start();
+    return { core, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export async function startServer(opts: ServeOptions): Promise<Running> {
+  let firstToken: string | undefined;
+  const { core, stop: stopCore } = await startCore(opts, async (core) => {
+    if (!opts.envToken && (await core.repo.countTokens()) === 0) {
       firstToken = (await core.tokens.create(['read', 'write'], 'created on first run')).token;
     }
-    await core.start();
+  });
+  try {
     const server = createServer({ core, log: opts.log, version: VERSION, host: opts.host ?? '127.0.0.1', port: opts.port ?? 23373, remote: opts.remote ?? false, wsPingIntervalMs: opts.wsPingIntervalMs });
     const { port, baseURL } = await server.listen();
     return {
@@ -65,13 +88,11 @@ export async function startServer(opts: ServeOptions): Promise<Running> {
       firstToken,
       async stop() {
         await server.close();
-        await core.stop();
-        repo.close();
+        await stopCore();
       },
     };
   } catch (err) {
-    await core.stop();
-    repo.close();
+    await stopCore();
     throw err;
   }
 }

@@ -8,11 +8,12 @@ import type { AccountRecord, ChatRecord } from '../store/records.ts';
 import type { ChatRef, ConnectionState, ConnectorContext, NetworkClient, NetworkConnector } from '../networks/connector.ts';
 import type { ChatCapabilities } from './schemas/capabilities.ts';
 import { DomainEvents } from './events.ts';
+import { Clock } from './clock.ts';
 import { notFound, refused } from './errors.ts';
 import { userID } from './ids.ts';
 import { Ingest } from './ingest.ts';
 import { MediaStore } from './media.ts';
-import { Reminders } from './reminders.ts';
+import { DueWork } from './due.ts';
 import { Accounts } from './services/accounts.ts';
 import { Assets } from './services/assets.ts';
 import { Chats } from './services/chats.ts';
@@ -21,14 +22,13 @@ import { Messages } from './services/messages.ts';
 import { Search } from './services/search.ts';
 import { Tokens } from './services/tokens.ts';
 import { OAuth } from './services/oauth.ts';
+import { Sandbox } from './services/sandbox.ts';
 
 export interface CoreOptions {
   repo: Repository;
   dataDir: string;
   log: Logger;
   connectors: NetworkConnector[];
-  /** Time source; the sandbox simulator may replace it with a simulated clock. */
-  clock?: () => number;
   /** A token accepted with read and write besides the stored ones (SWITCHBOARD_ACCESS_TOKEN). */
   envToken?: string;
 }
@@ -55,16 +55,17 @@ export class Core {
   readonly search: Search;
   readonly tokens: Tokens;
   readonly oauth: OAuth;
-  readonly reminders: Reminders;
+  readonly sandbox: Sandbox;
+  readonly due: DueWork;
   private readonly connectors = new Map<string, NetworkConnector>();
   private readonly live = new Map<string, LiveAccount>();
-  private readonly clock: () => number;
+  /** Domain time; the sandbox simulator can move or stop it. */
+  readonly clock = new Clock();
 
   constructor(opts: CoreOptions) {
     this.repo = opts.repo;
     this.log = opts.log;
     this.dataDir = opts.dataDir;
-    this.clock = opts.clock ?? Date.now;
     for (const c of opts.connectors) this.connectors.set(c.type, c);
     this.events = new DomainEvents(this.repo, this.log);
     mkdirSync(join(this.dataDir, 'media'), { recursive: true });
@@ -79,11 +80,12 @@ export class Core {
     this.search = new Search(this);
     this.tokens = new Tokens(this, opts.envToken);
     this.oauth = new OAuth(this);
-    this.reminders = new Reminders(this);
+    this.sandbox = new Sandbox(this);
+    this.due = new DueWork(this);
   }
 
   now(): number {
-    return this.clock();
+    return this.clock.now();
   }
 
   /** Starts a client for every stored account whose connector is available. */
@@ -91,12 +93,12 @@ export class Core {
     for (const account of await this.repo.listAccounts()) await this.startAccount(account);
     const resumed = await this.messages.resumeOutbox();
     if (resumed) this.log.info({ count: resumed }, 'resuming sends left pending');
-    this.reminders.start();
+    this.due.start();
     this.events.start();
   }
 
   async stop(): Promise<void> {
-    this.reminders.stop();
+    await this.due.stop();
     this.messages.stop();
     for (const live of this.live.values()) await live.client.disconnect().catch((err) => this.log.warn({ err, accountID: live.record.id }, 'disconnect failed'));
     this.live.clear();

@@ -167,6 +167,7 @@ export class Ingest {
         seen: null,
         mentionsSelf: !!mentions && (mentions.includes(account.selfUserID) || mentions.includes('@room')),
         mediaFlags: mediaFlags(attachments, text?.plain ?? null),
+        expiresAt: chat.messageExpirySeconds ? m.timestamp + chat.messageExpirySeconds * 1000 : null,
       });
     }
     const results = await repo.insertMessages(batch);

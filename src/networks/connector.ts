@@ -213,6 +213,53 @@ export interface UpdatesChatInfo {
   updateChatInfo(chat: ChatRef, change: { title?: string; description?: string | null; imgPath?: string | null; messageExpirySeconds?: number | null }): Promise<void>;
 }
 
+// ---- simulation (the sandbox) ------------------------------------------------------
+
+/** How the network answers the next send, when a test scripts it. */
+export interface ScriptedSend {
+  outcome: 'success' | 'pending' | 'delay' | 'fail-retriable' | 'fail-permanent';
+  /** delay: confirmation after this long (the send stays PENDING meanwhile). */
+  delayMs?: number;
+  /** fail-retriable: how many attempts fail before one succeeds (default 1). */
+  failures?: number;
+}
+
+export interface SimulatedFile {
+  bytes: Uint8Array;
+  fileName: string;
+  mimeType: string;
+}
+
+/** Commands a simulated network takes from the sandbox control API (IDs already resolved by core). */
+export type SimulationCommand =
+  | { kind: 'incoming'; chat: ChatRef; senderID?: string; text?: string; attachment?: SimulatedFile; replyTo?: MessageRef; timestamp?: number }
+  | { kind: 'reaction'; chat: ChatRef; target: MessageRef; senderID?: string; key: string; removed?: boolean }
+  | { kind: 'edit'; chat: ChatRef; target: MessageRef; text: string }
+  | { kind: 'delete'; chat: ChatRef; target: MessageRef }
+  | { kind: 'receipt'; chat: ChatRef; userID?: string; upTo?: MessageRef }
+  | { kind: 'typing'; chat: ChatRef; userID?: string }
+  | { kind: 'membership'; chat: ChatRef; userID: string; action: 'join' | 'leave' }
+  | { kind: 'focus'; userID: string; focused: boolean }
+  | { kind: 'script'; sends: ScriptedSend[] }
+  | { kind: 'online'; online: boolean }
+  | { kind: 'inspect' };
+
+/** What a simulated network reports about itself. */
+export interface SimulationState {
+  online: boolean;
+  scriptedSends: ScriptedSend[];
+  people: Array<{ id: string; fullName: string; focused: boolean }>;
+  /** Messages the network accepted, in order (the last 1,000). */
+  deliveries: Array<{ chatRemoteID: string; remoteID: string; transactionID: string; text?: string; at: number }>;
+  /** Notify-anyway notifications that broke through Focus. */
+  notifications: Array<{ chatID: string; userID: string; at: number }>;
+}
+
+export interface Simulates {
+  /** Returns the remote ID of what it created (incoming), the state (inspect), or nothing. */
+  simulate(command: SimulationCommand): Promise<{ remoteID?: string; state?: SimulationState }>;
+}
+
 export interface NetworkConnector {
   /** Name stored with each account, e.g. 'sandbox'. */
   readonly type: string;
@@ -229,4 +276,5 @@ export const canCreateChats = (c: NetworkClient): c is NetworkClient & CreatesCh
 export const canResolveUsers = (c: NetworkClient): c is NetworkClient & ResolvesUsers => has(c, 'resolveUser');
 export const canSearchUsers = (c: NetworkClient): c is NetworkClient & SearchesUsers => has(c, 'searchUsers');
 export const canNotifyAnyway = (c: NetworkClient): c is NetworkClient & NotifiesAnyway => has(c, 'notifyAnyway');
+export const canSimulate = (c: NetworkClient): c is NetworkClient & Simulates => has(c, 'simulate');
 export const canUpdateChatInfo = (c: NetworkClient): c is NetworkClient & UpdatesChatInfo => has(c, 'updateChatInfo');

@@ -92,6 +92,8 @@ export interface MessageInsert {
   seen: Json;
   mentionsSelf: boolean;
   mediaFlags: number;
+  /** When a disappearing message goes (ms); null or absent: never. */
+  expiresAt?: number | null;
 }
 
 export interface MessagePatch {
@@ -195,6 +197,8 @@ export interface Repository {
   latestMessages(chatLocalIDs: number[]): Promise<Map<number, MessageRecord>>;
   searchMessages(q: MessageSearchQuery): Promise<Page<MessageRecord>>;
   outbox(): Promise<MessageRecord[]>;
+  /** Deletes disappearing messages whose time has come; returns what went, by chat. */
+  expireMessages(now: number): Promise<Array<{ chatID: string; ids: string[] }>>;
   /** Sets the read marker and recounts unread messages after it. */
   setReadMarker(chatLocalID: number, sortKey: number | null): Promise<ChatRecord>;
 

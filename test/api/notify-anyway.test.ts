@@ -17,8 +17,11 @@ let focusedDM: Chat;
 let unfocusedDM: Chat;
 let group: Chat;
 
+/** The breakthrough notifications the simulated iMessage network recorded, read through the sandbox control API. */
 async function notifications(): Promise<unknown[]> {
-  return ((await s.running.core.repo.getState(IMESSAGE, 'notifications')) as unknown[] | undefined) ?? [];
+  const res = await s.fetch(`/sandbox/v1/accounts/${IMESSAGE}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { notifications: unknown[] }).notifications;
 }
 
 /** Calls `fn` (expected to be refused) and checks that neither the chat nor the notification log changed. */

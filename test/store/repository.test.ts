@@ -698,6 +698,24 @@ describe('full-text index against the messages table', () => {
 
 });
 
+describe('updating messages', () => {
+  it('round-trips every JSON field, including a seen time that is a bare string', async () => {
+    const [c] = await setup();
+    const m = await insertOne(msg(c!));
+    const when = new Date(T0).toISOString();
+    await repo.updateMessage(m.rowID, { seen: when, sendStatus: { status: 'SUCCESS', timestamp: when }, mentions: ['@room'], links: [{ url: 'https://x.org', title: 'X' }] });
+    const got = (await repo.getMessageByRowID(m.rowID))!;
+    expect(got.seen).toBe(when);
+    expect(got.sendStatus).toEqual({ status: 'SUCCESS', timestamp: when });
+    expect(got.mentions).toEqual(['@room']);
+    expect(got.links).toEqual([{ url: 'https://x.org', title: 'X' }]);
+    await repo.updateMessage(m.rowID, { seen: { '@a:test': when } });
+    expect((await repo.getMessageByRowID(m.rowID))!.seen).toEqual({ '@a:test': when });
+    // The chat's list still reads it.
+    expect((await repo.listMessages(c!.localID, { direction: 'before', limit: 10 })).items[0]!.seen).toEqual({ '@a:test': when });
+  });
+});
+
 describe('reactions', () => {
   it('adds, replaces your own where asked, and removes reactions', async () => {
     const [c] = await setup();

@@ -205,7 +205,7 @@ export class Chats {
     const chat = await this.core.chat(idOrLocalID);
     const remindAt = Date.parse(body.reminder.remindAt);
     await this.commit(chat, { reminder: { remindAt, dismissOnIncomingMessage: body.reminder.dismissOnIncomingMessage ?? false } });
-    this.core.reminders.schedule();
+    void this.core.due.check();
   }
 
   async clearReminder(idOrLocalID: string): Promise<void> {

@@ -128,6 +128,7 @@ export class Messages {
         seen: null,
         mentionsSelf: false,
         mediaFlags: mediaFlags(media ? [media] : [], text?.plain ?? null),
+        expiresAt: chat.messageExpirySeconds ? now + chat.messageExpirySeconds * 1000 : null,
       },
     ])) as unknown as [{ rowID: number; id: string }];
     this.core.events.emit('message.upserted', chat.id, [record.id]);

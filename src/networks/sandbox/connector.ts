@@ -1,14 +1,18 @@
-// The sandbox network: accounts that behave like iMessage, WhatsApp, Signal or
-// Telegram (their capability profiles, their ID shapes) without touching a real
-// chat. On first connect it seeds a deterministic demo inbox; afterwards its
-// simulated people confirm sends and, when lively, sometimes read, react and reply.
+// The sandbox network: accounts that behave like iMessage, WhatsApp, Signal,
+// Telegram, Slack or Discord (their capability profiles, their ID shapes) without
+// touching a real chat. On first connect it seeds a deterministic demo inbox; then
+// its simulated people confirm sends and, when lively, read, react and reply. Tests
+// script it through simulate(): incoming messages, failures, outages, Focus.
 import type {
-  ChatRef, ConnectorContext, MessageRef, NetworkClient, NetworkConnector, OutgoingMessage, RemoteChat, RemoteMessage, RemoteUser, SendResult,
+  ChatRef, ConnectorContext, NetworkClient, NetworkConnector, OutgoingMessage, RemoteChat, RemoteUser, ScriptedSend, SendResult, SimulationCommand,
+  SimulationState,
 } from '../connector.ts';
-import { ConnectorRefusal } from '../connector.ts';
-import { buildDemoInbox, generateReply, type DemoAccount, type DemoAttachment, type DemoPerson } from './corpus.ts';
+import { ConnectorRefusal, SendError } from '../connector.ts';
+import { buildDemoInbox, type DemoPerson } from './corpus.ts';
 import { SANDBOX_PROFILES, type ProfileKey, type SandboxProfile } from './profiles.ts';
 import { createRng, type Rng } from './rng.ts';
+import { personUser, seedDemo, storeAttachment } from './seed.ts';
+import { Behaviour } from './behaviour.ts';
 
 export interface SandboxOptions {
   /** Simulated people answer, read and react on their own. Off: sends are only confirmed. */
@@ -22,7 +26,7 @@ export interface SandboxAccountConfig {
   [key: string]: unknown;
 }
 
-const localpart = (p: DemoPerson) => p.key === 'self' ? (p.phoneNumber?.replace(/\D/g, '') || p.username?.replace(/^@/, '') || 'me') : p.key;
+const localpart = (p: DemoPerson) => (p.key === 'self' ? p.phoneNumber?.replace(/\D/g, '') || p.username?.replace(/^@/, '') || 'me' : p.key);
 
 /** The account a sandbox profile creates: enough for core to store it before connecting. */
 export function sandboxAccount(profileKey: ProfileKey, seed: number, now: number) {
@@ -42,17 +46,29 @@ export function sandboxAccount(profileKey: ProfileKey, seed: number, now: number
   };
 }
 
-interface SandboxState {
+/** What the simulated network remembers across restarts. */
+interface NetworkMemory {
   people: DemoPerson[];
   sent: number;
+  injected: number;
+  deliveries: SimulationState['deliveries'];
+  notifications: SimulationState['notifications'];
 }
 
+const KEEP = 1_000;
+
 class SandboxClient implements NetworkClient {
-  private readonly profile: SandboxProfile;
+  protected readonly profile: SandboxProfile;
   private readonly config: SandboxAccountConfig;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private state: SandboxState = { people: [], sent: 0 };
+  protected memory: NetworkMemory = { people: [], sent: 0, injected: 0, deliveries: [], notifications: [] };
   private rng: Rng;
+  private behaviour: Behaviour;
+  private online = true;
+  /** Sends waiting for the network to come back, in the order they were made. */
+  private readonly waiting: Array<() => void> = [];
+  private readonly script: ScriptedSend[] = [];
+  /** The scripted outcome each send drew, kept across its retries. */
+  private readonly plans = new Map<string, { plan: ScriptedSend; failed: number }>();
 
   constructor(
     protected readonly ctx: ConnectorContext,
@@ -61,20 +77,22 @@ class SandboxClient implements NetworkClient {
     this.config = ctx.account.config as SandboxAccountConfig;
     this.profile = SANDBOX_PROFILES[this.config.profile];
     this.rng = createRng(this.config.seed).fork('live');
+    this.behaviour = new Behaviour(ctx, this.profile, this.rng);
   }
 
   async connect(): Promise<void> {
     await this.ctx.emit({ type: 'state', state: 'connecting' });
-    const saved = await this.ctx.getState<SandboxState>('sandbox');
-    if (saved) this.state = saved;
+    const saved = await this.ctx.getState<NetworkMemory>('sandbox');
+    if (saved) this.memory = saved;
     else await this.seed();
-    this.rng = createRng(this.config.seed + this.state.sent).fork('live');
+    // Same seed and same history of sends: same replies.
+    this.rng = createRng(this.config.seed + this.memory.sent).fork('live');
+    this.behaviour = new Behaviour(this.ctx, this.profile, this.rng);
     await this.ctx.emit({ type: 'state', state: 'connected' });
   }
 
   async disconnect(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.behaviour.stop();
   }
 
   capabilities(chat: ChatRef) {
@@ -82,11 +100,44 @@ class SandboxClient implements NetworkClient {
   }
 
   async sendMessage(chat: ChatRef, message: OutgoingMessage): Promise<SendResult> {
-    this.state.sent++;
-    await this.ctx.setState('sandbox', this.state);
-    const remoteID = `out-${message.transactionID}`;
-    if (this.opts.lively) this.simulateAnswer(chat, remoteID, message.plain);
+    if (!this.online) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    const txn = message.transactionID;
+    const remoteID = `out-${txn}`;
+    let entry = this.plans.get(txn);
+    if (!entry) {
+      entry = { plan: this.script.shift() ?? { outcome: 'success' }, failed: 0 };
+      this.plans.set(txn, entry);
+    }
+    const { plan } = entry;
+    if (plan.outcome === 'fail-permanent') {
+      this.plans.delete(txn);
+      throw new SendError(`${this.profile.network} refused the message (scripted permanent failure).`, 'SCRIPTED_FAILURE', false);
+    }
+    if (plan.outcome === 'fail-retriable' && entry.failed < (plan.failures ?? 1)) {
+      entry.failed++;
+      throw new SendError(`${this.profile.network} could not take the message right now (scripted failure ${entry.failed} of ${plan.failures ?? 1}).`, 'SCRIPTED_TEMPORARY_FAILURE', true);
+    }
+    this.plans.delete(txn);
+    if (plan.outcome === 'pending') return { remoteID, status: 'PENDING' };
+    if (plan.outcome === 'delay') {
+      this.behaviour.later(plan.delayMs ?? 1_000, async () => {
+        await this.deliver(chat, remoteID, message);
+        await this.ctx.emit({ type: 'sendStatus', chatRemoteID: chat.remoteID, remoteID, status: 'SUCCESS' });
+      });
+      return { remoteID, status: 'PENDING' };
+    }
+    await this.deliver(chat, remoteID, message);
     return { remoteID, timestamp: this.ctx.now() };
+  }
+
+  /** The network takes the message: once per transaction, however often it is sent. */
+  private async deliver(chat: ChatRef, remoteID: string, message: OutgoingMessage): Promise<void> {
+    if (this.memory.deliveries.some((d) => d.transactionID === message.transactionID)) return;
+    this.memory.sent++;
+    this.memory.deliveries.push({ chatRemoteID: chat.remoteID, remoteID, transactionID: message.transactionID, text: message.plain, at: this.ctx.now() });
+    this.memory.deliveries = this.memory.deliveries.slice(-KEEP);
+    await this.remember();
+    if (this.opts.lively) this.behaviour.answer(chat, remoteID, message.plain);
   }
 
   async editMessage(): Promise<void> {}
@@ -115,7 +166,7 @@ class SandboxClient implements NetworkClient {
   async resolveUser(q: { id?: string; username?: string; phoneNumber?: string; email?: string }): Promise<RemoteUser | undefined> {
     const digits = q.phoneNumber?.replace(/\D/g, '');
     const handle = q.username?.replace(/^@/, '').toLowerCase();
-    const p = this.state.people.find(
+    const p = this.memory.people.find(
       (p) =>
         (q.id && this.ctx.userID(p.key) === q.id) ||
         (digits && p.phoneNumber?.replace(/\D/g, '') === digits) ||
@@ -125,107 +176,129 @@ class SandboxClient implements NetworkClient {
     return p && this.user(p);
   }
 
+  async simulate(cmd: SimulationCommand): Promise<{ remoteID?: string; state?: SimulationState }> {
+    const at = () => this.ctx.now();
+    switch (cmd.kind) {
+      case 'incoming': {
+        const senderID = this.sender(cmd.chat, cmd.senderID);
+        const remoteID = `sim-${++this.memory.injected}`;
+        await this.remember();
+        const attachments = cmd.attachment ? [await storeAttachment(this.ctx, { kind: cmd.attachment.mimeType.startsWith('image/') ? 'image' : 'file', ...cmd.attachment })] : undefined;
+        await this.ctx.emit({
+          type: 'messages',
+          chatRemoteID: cmd.chat.remoteID,
+          messages: [{ remoteID, senderID, timestamp: cmd.timestamp ?? at(), text: cmd.text, attachments, replyToRemoteID: cmd.replyTo?.remoteID }],
+        });
+        return { remoteID };
+      }
+      case 'reaction':
+        await this.ctx.emit({ type: 'reaction', chatRemoteID: cmd.chat.remoteID, targetRemoteID: cmd.target.remoteID, senderID: this.sender(cmd.chat, cmd.senderID), key: cmd.key, timestamp: at(), removed: cmd.removed });
+        return {};
+      case 'edit':
+        await this.ctx.emit({ type: 'edit', chatRemoteID: cmd.chat.remoteID, targetRemoteID: cmd.target.remoteID, text: cmd.text, timestamp: at() });
+        return {};
+      case 'delete':
+        await this.ctx.emit({ type: 'delete', chatRemoteID: cmd.chat.remoteID, targetRemoteID: cmd.target.remoteID });
+        return {};
+      case 'receipt':
+        if (cmd.upTo) await this.ctx.emit({ type: 'receipt', chatRemoteID: cmd.chat.remoteID, userID: this.sender(cmd.chat, cmd.userID), upToRemoteID: cmd.upTo.remoteID, timestamp: at() });
+        return {};
+      case 'typing':
+        await this.ctx.emit({ type: 'typing', chatRemoteID: cmd.chat.remoteID, userID: this.sender(cmd.chat, cmd.userID), typing: true });
+        return {};
+      case 'membership':
+        return this.membership(cmd.chat, cmd.userID, cmd.action);
+      case 'focus': {
+        const person = this.person(cmd.userID);
+        if (!person) throw new ConnectorRefusal('USER_NOT_FOUND', `${this.profile.network} has nobody with the ID ${cmd.userID}.`);
+        person.focused = cmd.focused;
+        await this.remember();
+        return {};
+      }
+      case 'script':
+        this.script.push(...cmd.sends);
+        return {};
+      case 'online':
+        await this.setOnline(cmd.online);
+        return {};
+      case 'inspect':
+        return {
+          state: {
+            online: this.online,
+            scriptedSends: [...this.script],
+            people: this.memory.people.map((p) => ({ id: this.ctx.userID(p.key), fullName: p.fullName, focused: !!p.focused })),
+            deliveries: this.memory.deliveries,
+            notifications: this.memory.notifications,
+          },
+        };
+    }
+  }
+
+  private async setOnline(online: boolean): Promise<void> {
+    if (online === this.online) return;
+    this.online = online;
+    await this.ctx.emit({ type: 'state', state: online ? 'connected' : 'transient-disconnect', message: online ? undefined : 'simulated outage' });
+    // Back online: held sends go out one at a time, in the order they were made.
+    if (online) for (const release of this.waiting.splice(0)) release();
+  }
+
+  private async membership(chat: ChatRef, userID: string, action: 'join' | 'leave') {
+    if (chat.type !== 'group') throw new ConnectorRefusal('NOT_A_GROUP', 'People join and leave groups only.');
+    const person = this.person(userID);
+    if (!person) throw new ConnectorRefusal('USER_NOT_FOUND', `${this.profile.network} has nobody with the ID ${userID}.`);
+    const members = new Set(chat.participantIDs);
+    if (action === 'join') members.add(userID);
+    else members.delete(userID);
+    const participants = [...members].map((id) => this.person(id)).filter((p): p is DemoPerson => !!p).map((p) => this.user(p));
+    await this.ctx.emit({ type: 'chat', chat: { remoteID: chat.remoteID, type: 'group', participants } });
+    return {};
+  }
+
+  /** Who a simulated event comes from: the given member, else the other person (DM) or the first member. */
+  private sender(chat: ChatRef, userID: string | undefined): string {
+    if (userID) {
+      if (!chat.participantIDs.includes(userID)) throw new ConnectorRefusal('NOT_A_MEMBER', `${userID} is not in this chat.`);
+      return userID;
+    }
+    const first = chat.participantIDs[0];
+    if (!first) throw new ConnectorRefusal('NOT_A_MEMBER', 'This chat has nobody else in it.');
+    return first;
+  }
+
   protected person(userID: string | undefined): DemoPerson | undefined {
-    return userID === undefined ? undefined : this.state.people.find((p) => this.ctx.userID(p.key) === userID);
+    return userID === undefined ? undefined : this.memory.people.find((p) => this.ctx.userID(p.key) === userID);
   }
 
   private user(p: DemoPerson): RemoteUser {
-    return { id: this.ctx.userID(p.key), fullName: p.fullName, username: p.username, phoneNumber: p.phoneNumber, email: p.email, isContact: true };
+    return personUser(this.ctx, p);
+  }
+
+  protected remember(): Promise<void> {
+    return this.ctx.setState('sandbox', this.memory);
   }
 
   /** Writes the demo inbox through core, once per account. */
   private async seed(): Promise<void> {
-    const demo: DemoAccount = buildDemoInbox({ seed: this.config.seed, now: this.config.seededAt, profiles: [this.config.profile] })[0]!;
+    const demo = buildDemoInbox({ seed: this.config.seed, now: this.config.seededAt, profiles: [this.config.profile] })[0]!;
     const started = Date.now();
-    this.state = { people: demo.people, sent: 0 };
-    await this.ctx.emit({ type: 'users', users: demo.people.map((p) => this.user(p)) });
-    const idOf = (key: string) => (key === 'self' ? this.ctx.account.selfUserID : this.ctx.userID(key));
-    const byKey = new Map(demo.people.map((p) => [p.key, p]));
-    let messages = 0;
-    for (const chat of demo.chats) {
-      const remoteID = chat.type === 'single' ? `dm-${chat.participantKeys.find((k) => k !== 'self')}` : chat.key;
-      await this.ctx.emit({
-        type: 'chat',
-        chat: {
-          remoteID,
-          type: chat.type,
-          title: chat.title,
-          lastActivity: chat.messages[0]?.timestamp ?? this.config.seededAt,
-          participants: chat.participantKeys
-            .filter((k) => k !== 'self')
-            .map((k) => ({ ...this.user(byKey.get(k)!), isAdmin: chat.adminKeys?.includes(k) ?? false })),
-          state: { isMuted: chat.isMuted, isPinned: chat.isPinned, isArchived: chat.isArchived, isLowPriority: chat.isLowPriority },
-        },
-      });
-      const batch: RemoteMessage[] = [];
-      for (const m of chat.messages) {
-        batch.push({
-          remoteID: m.key,
-          senderID: idOf(m.senderKey),
-          timestamp: m.timestamp,
-          text: m.text,
-          attachments: m.attachment ? [await this.attachment(m.attachment)] : undefined,
-          replyToRemoteID: m.replyToKey,
-          isSender: m.senderKey === 'self',
-          reactions: m.reactions?.map((r) => ({ senderID: idOf(r.senderKey), key: r.key })),
-        });
-      }
-      await this.ctx.emit({ type: 'messages', chatRemoteID: remoteID, messages: batch, history: true });
-      messages += batch.length;
-      const lastRead = chat.messages[chat.messages.length - 1 - chat.unreadCount];
-      await this.ctx.emit({ type: 'read', chatRemoteID: remoteID, upToRemoteID: lastRead?.key });
-    }
-    await this.ctx.setState('sandbox', this.state);
-    this.ctx.log.info({ chats: demo.chats.length, messages, people: demo.people.length, ms: Date.now() - started }, `sandbox ${this.profile.network} inbox seeded`);
-  }
-
-  private async attachment(a: DemoAttachment) {
-    const url = await this.ctx.storeMedia({ bytes: a.bytes, fileName: a.fileName, mimeType: a.mimeType, width: a.width, height: a.height, duration: a.duration });
-    return { url, mimeType: a.mimeType, fileName: a.fileName, size: a.bytes.byteLength, kind: a.kind, width: a.width, height: a.height, duration: a.duration };
-  }
-
-  /** In one-to-one chats the other person may read, react and reply a little later. */
-  private simulateAnswer(chat: ChatRef, remoteID: string, text: string | undefined): void {
-    const other = chat.type === 'single' ? chat.participantIDs[0] : this.rng.pick(chat.participantIDs);
-    if (!other) return;
-    const later = (ms: number, fn: () => Promise<void>) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        fn().catch((err) => this.ctx.log.warn({ err }, 'sandbox simulation step failed'));
-      }, ms);
-      t.unref();
-      this.timers.add(t);
-    };
-    const at = () => this.ctx.now();
-    later(this.rng.int(500, 2000), () => this.ctx.emit({ type: 'receipt', chatRemoteID: chat.remoteID, userID: other, upToRemoteID: remoteID, timestamp: at() }));
-    if (this.rng.chance(0.2) && (this.profile.capabilities(chat.type).reaction ?? 0) > 0) {
-      const allowed = this.profile.capabilities(chat.type).allowedReactions ?? ['👍', '❤️', '😂'];
-      const key = this.rng.pick(allowed);
-      later(this.rng.int(1000, 3000), () => this.ctx.emit({ type: 'reaction', chatRemoteID: chat.remoteID, targetRemoteID: remoteID, senderID: other, key, timestamp: at() }));
-    }
-    if (this.rng.chance(0.5)) {
-      const reply = generateReply(this.rng, text);
-      const id = `in-${remoteID}`;
-      later(this.rng.int(2000, 6000), async () => {
-        await this.ctx.emit({ type: 'typing', chatRemoteID: chat.remoteID, userID: other, typing: true });
-        await this.ctx.emit({ type: 'messages', chatRemoteID: chat.remoteID, messages: [{ remoteID: id, senderID: other, timestamp: at(), text: reply }] });
-      });
-    }
+    this.memory = { people: demo.people, sent: 0, injected: 0, deliveries: [], notifications: [] };
+    const { chats, messages } = await seedDemo(this.ctx, demo);
+    await this.remember();
+    this.ctx.log.info({ chats, messages, people: demo.people.length, ms: Date.now() - started }, `sandbox ${this.profile.network} inbox seeded`);
   }
 }
 
 /** iMessage sandbox accounts can also notify despite Focus, as iMessage does. */
 class FocusAwareSandboxClient extends SandboxClient {
   async notifyAnyway(chat: ChatRef): Promise<void> {
-    const network = 'iMessage';
+    const network = this.profile.network;
     if (chat.type !== 'single') throw new ConnectorRefusal('NOTIFY_ANYWAY_UNSUPPORTED', `${network} offers Notify Anyway only in one-to-one chats, not in groups.`);
     const person = this.person(chat.participantIDs[0]);
     if (!person?.focused) {
       throw new ConnectorRefusal('RECIPIENT_NOT_FOCUSED', `${person?.fullName ?? 'The recipient'} does not have Focus on, so their notifications are not silenced; send a normal message instead.`);
     }
-    const log = (await this.ctx.getState<Array<{ chatID: string; userID: string; at: number }>>('notifications')) ?? [];
-    log.push({ chatID: chat.id, userID: chat.participantIDs[0]!, at: this.ctx.now() });
-    await this.ctx.setState('notifications', log.slice(-100));
+    this.memory.notifications = [...this.memory.notifications, { chatID: chat.id, userID: chat.participantIDs[0]!, at: this.ctx.now() }].slice(-KEEP);
+    await this.remember();
   }
 }
 

@@ -19,9 +19,9 @@ export function messageQueries(db: DB) {
   const maxKeyFrom = db.prepare('SELECT max(sort_key) AS k FROM messages WHERE chat_local_id = ? AND sort_key >= ?');
   const chatCounters = db.prepare('SELECT last_read_sort_key FROM chats WHERE local_id = ?');
   const insert = db.prepare(`INSERT OR IGNORE INTO messages (id, chat_local_id, remote_id, pending_id, sort_key, timestamp, sender_id, sender_name, type, text, plain,
-      is_sender, send_status, is_hidden, attachments, linked_message_id, mentions, links, seen, mentions_self, media_flags)
+      is_sender, send_status, is_hidden, attachments, linked_message_id, mentions, links, seen, mentions_self, media_flags, expires_at)
     VALUES (@id, @chatLocalID, @remoteID, @pendingID, @sortKey, @timestamp, @senderID, @senderName, @type, @text, @plain,
-      @isSender, @sendStatus, @isHidden, @attachments, @linkedMessageID, @mentions, @links, @seen, @mentionsSelf, @mediaFlags)`);
+      @isSender, @sendStatus, @isHidden, @attachments, @linkedMessageID, @mentions, @links, @seen, @mentionsSelf, @mediaFlags, @expiresAt)`);
   const sameID = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND id = ?');
   const indexText = db.prepare('INSERT INTO messages_fts(rowid, text) SELECT row_id, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL');
   const samePending = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND pending_id = ?');
@@ -34,6 +34,8 @@ export function messageQueries(db: DB) {
     ON CONFLICT(message_row_id, participant_id, key) DO UPDATE SET timestamp = excluded.timestamp`);
   const delReaction = db.prepare('DELETE FROM reactions WHERE message_row_id = ? AND participant_id = ? AND key = ?');
   const delMessage = db.prepare('DELETE FROM messages WHERE row_id = ?');
+  const expired = db.prepare(`SELECT m.row_id, m.id, c.id AS chat_id FROM messages m JOIN chats c ON c.local_id = m.chat_local_id
+    WHERE m.expires_at IS NOT NULL AND m.expires_at <= ? ORDER BY m.expires_at`);
   const outbox = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.is_sender = 1 AND m.remote_id IS NULL ORDER BY m.row_id`);
 
   function withReactions(records: MessageRecord[]): MessageRecord[] {
@@ -85,6 +87,7 @@ export function messageQueries(db: DB) {
         mentions: json(m.mentions),
         links: m.links.length ? json(m.links) : null,
         seen: json(m.seen),
+        expiresAt: m.expiresAt ?? null,
       };
       // The common case costs one statement: the insert. Only when it is ignored do we
       // look for why — a message seen before, or another one in the same millisecond.
@@ -126,6 +129,8 @@ export function messageQueries(db: DB) {
     return results;
   });
 
+  /** Columns holding JSON: every value is encoded, strings too (a seen time is a JSON string). */
+  const JSON_COLUMNS = new Set<keyof MessagePatch>(['sendStatus', 'attachments', 'seen', 'links', 'mentions']);
   const PATCH_COLUMNS: Record<keyof MessagePatch, string> = {
     id: 'id',
     remoteID: 'remote_id',
@@ -154,7 +159,7 @@ export function messageQueries(db: DB) {
       for (const [key, value] of Object.entries(patch) as Array<[keyof MessagePatch, unknown]>) {
         if (value === undefined) continue;
         sets.push(`${PATCH_COLUMNS[key]} = ?`);
-        params.push(typeof value === 'boolean' ? int(value) : value !== null && typeof value === 'object' ? json(value) : value);
+        params.push(JSON_COLUMNS.has(key) ? json(value) : typeof value === 'boolean' ? int(value) : value);
       }
       if (sets.length) db.prepare(`UPDATE messages SET ${sets.join(', ')} WHERE row_id = ?`).run(...params, rowID);
       return mustRow(rowID);
@@ -214,6 +219,17 @@ export function messageQueries(db: DB) {
         const status = (m.sendStatus as { status?: string } | null)?.status;
         return status === 'PENDING' || status === 'FAIL_RETRIABLE';
       });
+    },
+    async expireMessages(now: number) {
+      return db.transaction(() => {
+        const rows = expired.all(now) as Array<{ row_id: number; id: string; chat_id: string }>;
+        const byChat = new Map<string, string[]>();
+        for (const r of rows) {
+          delMessage.run(r.row_id);
+          byChat.set(r.chat_id, [...(byChat.get(r.chat_id) ?? []), r.id]);
+        }
+        return [...byChat].map(([chatID, ids]) => ({ chatID, ids }));
+      })();
     },
     async putReaction(messageRowID: number, r: ReactionRecord, replaceOwn: boolean) {
       db.transaction(() => {

@@ -209,4 +209,8 @@ export const MIGRATIONS: string[] = [
     token_id       TEXT                         -- the token it was exchanged for (revoked if the code is replayed)
   );
   `,
+  /* 3: disappearing messages */ `
+  ALTER TABLE messages ADD COLUMN expires_at INTEGER;
+  CREATE INDEX messages_expiry ON messages(expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];
