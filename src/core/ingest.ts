@@ -70,6 +70,8 @@ export class Ingest {
         return void (await this.chat(account, event.chat));
       case 'messages':
         return void (await this.messages(account, event.chatRemoteID, event.messages, event.history ?? false));
+      case 'history':
+        return void (await this.messagesOf(account, event.chats, true));
       case 'edit':
         return this.edit(account, event);
       case 'reaction':
@@ -130,9 +132,16 @@ export class Ingest {
   }
 
   async messages(account: AccountRecord, chatRemoteID: string, messages: RemoteMessage[], history: boolean): Promise<string[]> {
+    return this.messagesOf(account, [{ chatRemoteID, messages }], history);
+  }
+
+  /**
+   * Stores the messages of one or more chats in a single batch (one transaction),
+   * then announces them chat by chat. Bulk history for many small chats goes in
+   * one write instead of one per chat.
+   */
+  async messagesOf(account: AccountRecord, groups: Array<{ chatRemoteID: string; messages: RemoteMessage[] }>, history: boolean): Promise<string[]> {
     const repo = this.core.repo;
-    const chat = await this.chatFor(account, chatRemoteID);
-    if (!chat || messages.length === 0) return [];
     const names = new Map<string, string | null>();
     const nameOf = async (id: string) => {
       if (!names.has(id)) {
@@ -142,49 +151,61 @@ export class Ingest {
       return names.get(id)!;
     };
     const batch: MessageInsert[] = [];
-    for (const m of messages) {
-      const text = receivedText(m.text, m.html);
-      const attachments = m.attachments ?? [];
-      const isSender = m.isSender || m.senderID === account.selfUserID;
-      const mentions = m.mentions ?? null;
-      batch.push({
-        chatLocalID: chat.localID,
-        id: messageID(chat.id, m.remoteID),
-        remoteID: m.remoteID,
-        pendingID: null,
-        timestamp: m.timestamp,
-        senderID: m.senderID,
-        senderName: await nameOf(m.senderID),
-        type: messageType(attachments),
-        text: text?.text ?? null,
-        plain: text?.plain ?? null,
-        isSender,
-        sendStatus: isSender ? ({ status: 'SUCCESS', timestamp: new Date(m.timestamp).toISOString() } as JsonObject) : null,
-        attachments: attachments.map((a) => attachmentJson(a) as JsonObject),
-        linkedMessageID: m.replyToRemoteID ? messageID(chat.id, m.replyToRemoteID) : null,
-        mentions,
-        links: [],
-        seen: null,
-        mentionsSelf: !!mentions && (mentions.includes(account.selfUserID) || mentions.includes('@room')),
-        mediaFlags: mediaFlags(attachments, text?.plain ?? null),
-        expiresAt: chat.messageExpirySeconds ? m.timestamp + chat.messageExpirySeconds * 1000 : null,
-      });
-    }
-    const results = await repo.insertMessages(batch);
-    const inserted = results.filter((r) => r.inserted);
-    for (const [i, m] of messages.entries()) {
-      for (const r of m.reactions ?? []) {
-        await repo.putReaction(results[i]!.rowID, { participantID: r.senderID, key: r.key, emoji: isEmoji(r.key), timestamp: r.timestamp ?? m.timestamp }, false);
+    const sources: Array<{ chat: ChatRecord; m: RemoteMessage }> = [];
+    for (const { chatRemoteID, messages } of groups) {
+      const chat = messages.length ? await this.chatFor(account, chatRemoteID) : undefined;
+      if (!chat) continue;
+      for (const m of messages) {
+        const text = receivedText(m.text, m.html);
+        const attachments = m.attachments ?? [];
+        const isSender = m.isSender || m.senderID === account.selfUserID;
+        const mentions = m.mentions ?? null;
+        sources.push({ chat, m });
+        batch.push({
+          chatLocalID: chat.localID,
+          id: messageID(chat.id, m.remoteID),
+          remoteID: m.remoteID,
+          pendingID: null,
+          timestamp: m.timestamp,
+          senderID: m.senderID,
+          senderName: await nameOf(m.senderID),
+          type: messageType(attachments),
+          text: text?.text ?? null,
+          plain: text?.plain ?? null,
+          isSender,
+          sendStatus: isSender ? ({ status: 'SUCCESS', timestamp: new Date(m.timestamp).toISOString() } as JsonObject) : null,
+          attachments: attachments.map((a) => attachmentJson(a) as JsonObject),
+          linkedMessageID: m.replyToRemoteID ? messageID(chat.id, m.replyToRemoteID) : null,
+          mentions,
+          links: [],
+          seen: null,
+          mentionsSelf: !!mentions && (mentions.includes(account.selfUserID) || mentions.includes('@room')),
+          mediaFlags: mediaFlags(attachments, text?.plain ?? null),
+          expiresAt: chat.messageExpirySeconds ? m.timestamp + chat.messageExpirySeconds * 1000 : null,
+        });
       }
     }
-    if (!history && chat.reminder?.dismissOnIncomingMessage && results.some((r, i) => r.inserted && !batch[i]!.isSender)) {
-      await repo.updateChatState(chat.localID, { reminder: null });
+    if (!batch.length) return [];
+    const results = await repo.insertMessages(batch);
+    const insertedByChat = new Map<ChatRecord, string[]>();
+    const heardFrom = new Set<ChatRecord>(); // chats with a new message from someone else
+    for (const [i, { chat, m }] of sources.entries()) {
+      const r = results[i]!;
+      for (const x of m.reactions ?? []) {
+        await repo.putReaction(r.rowID, { participantID: x.senderID, key: x.key, emoji: isEmoji(x.key), timestamp: x.timestamp ?? m.timestamp }, false);
+      }
+      if (!r.inserted) continue;
+      const ids = insertedByChat.get(chat);
+      if (ids) ids.push(r.id);
+      else insertedByChat.set(chat, [r.id]);
+      if (!batch[i]!.isSender) heardFrom.add(chat);
     }
-    if (inserted.length) {
-      this.core.events.emit('message.upserted', chat.id, inserted.map((m) => m.id));
+    for (const [chat, ids] of insertedByChat) {
+      if (!history && heardFrom.has(chat) && chat.reminder?.dismissOnIncomingMessage) await repo.updateChatState(chat.localID, { reminder: null });
+      this.core.events.emit('message.upserted', chat.id, ids);
       this.core.events.emit('chat.upserted', chat.id, [chat.id]);
     }
-    return inserted.map((m) => m.id);
+    return [...insertedByChat.values()].flat();
   }
 
   private async target(account: AccountRecord, chatRemoteID: string, targetRemoteID: string) {

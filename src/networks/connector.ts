@@ -143,6 +143,8 @@ export type ConnectorEvent =
   | { type: 'chat'; chat: RemoteChat }
   | { type: 'users'; users: RemoteUser[] }
   | { type: 'messages'; chatRemoteID: string; messages: RemoteMessage[]; /** backfill: history, not news */ history?: boolean }
+  /** History of several chats at once, stored in one write (bulk backfill). */
+  | { type: 'history'; chats: Array<{ chatRemoteID: string; messages: RemoteMessage[] }> }
   | { type: 'edit'; chatRemoteID: string; targetRemoteID: string; text: string; html?: boolean; timestamp: number }
   | { type: 'reaction'; chatRemoteID: string; targetRemoteID: string; senderID: string; key: string; timestamp: number; removed?: boolean }
   | { type: 'delete'; chatRemoteID: string; targetRemoteID: string }
@@ -242,7 +244,8 @@ export type SimulationCommand =
   | { kind: 'focus'; userID: string; focused: boolean }
   | { kind: 'script'; sends: ScriptedSend[] }
   | { kind: 'online'; online: boolean }
-  | { kind: 'inspect' };
+  | { kind: 'inspect' }
+  | { kind: 'generate'; chats: number; messages: number; seed: number; onProgress?: (done: number, total: number) => void };
 
 /** What a simulated network reports about itself. */
 export interface SimulationState {
@@ -257,7 +260,7 @@ export interface SimulationState {
 
 export interface Simulates {
   /** Returns the remote ID of what it created (incoming), the state (inspect), or nothing. */
-  simulate(command: SimulationCommand): Promise<{ remoteID?: string; state?: SimulationState }>;
+  simulate(command: SimulationCommand): Promise<{ remoteID?: string; state?: SimulationState; generated?: { chats: number; messages: number; people: number } }>;
 }
 
 export interface NetworkConnector {

@@ -145,6 +145,30 @@ export class Sandbox {
     };
   }
 
+  /**
+   * Fills the store with a generated corpus, spread over the sandbox accounts:
+   * chats and messages are split evenly, each account's share with power-law sizes.
+   */
+  async generate(opts: { chats: number; messages: number; seed: number; onProgress?: (done: number, total: number) => void }) {
+    const accounts = (await this.core.repo.listAccounts()).filter((a) => a.connector === 'sandbox' && this.core.hasClient(a.id));
+    if (!accounts.length) throw refused('NO_SANDBOX_ACCOUNTS', 'There is no running sandbox account to generate into; start without --no-sandbox.');
+    const totals = { chats: 0, messages: 0, people: 0 };
+    let before = 0;
+    for (const [i, a] of accounts.entries()) {
+      const share = (n: number) => Math.floor(n / accounts.length) + (i < n % accounts.length ? 1 : 0);
+      const chats = share(opts.chats);
+      const messages = Math.max(chats, share(opts.messages));
+      if (!chats) continue;
+      const { generated } = await this.run(a.id, { kind: 'generate', chats, messages, seed: opts.seed, onProgress: (done) => opts.onProgress?.(before + done, opts.messages) });
+      totals.chats += generated!.chats;
+      totals.messages += generated!.messages;
+      totals.people += generated!.people;
+      before = totals.messages;
+    }
+    await this.core.events.flushed();
+    return totals;
+  }
+
   clockState(): z.infer<typeof ClockOutput> {
     const c = this.core.clock.state();
     return { now: iso(c.now), frozen: c.frozen, offsetSeconds: Math.round(c.offsetMs / 1000) };

@@ -13,6 +13,7 @@ import { SANDBOX_PROFILES, type ProfileKey, type SandboxProfile } from './profil
 import { createRng, type Rng } from './rng.ts';
 import { personUser, seedDemo, storeAttachment } from './seed.ts';
 import { Behaviour } from './behaviour.ts';
+import { generateCorpus } from './generate.ts';
 
 export interface SandboxOptions {
   /** Simulated people answer, read and react on their own. Off: sends are only confirmed. */
@@ -176,7 +177,7 @@ class SandboxClient implements NetworkClient {
     return p && this.user(p);
   }
 
-  async simulate(cmd: SimulationCommand): Promise<{ remoteID?: string; state?: SimulationState }> {
+  async simulate(cmd: SimulationCommand): Promise<{ remoteID?: string; state?: SimulationState; generated?: { chats: number; messages: number; people: number } }> {
     const at = () => this.ctx.now();
     switch (cmd.kind) {
       case 'incoming': {
@@ -221,6 +222,8 @@ class SandboxClient implements NetworkClient {
       case 'online':
         await this.setOnline(cmd.online);
         return {};
+      case 'generate':
+        return { generated: await generateCorpus(this.ctx, this.profile, cmd) };
       case 'inspect':
         return {
           state: {

@@ -225,6 +225,11 @@ function stripMarkdown(text: string): string {
 
 // ---------------------------------------------------------------------------- people
 
+/** A believable full name (some with accents), for generated crowds. */
+export function randomFullName(rng: Rng): string {
+  return `${rng.chance(0.2) ? rng.pick(ACCENTED_FIRST) : rng.pick(PLAIN_FIRST)} ${rng.pick(LAST)}`;
+}
+
 /** ASCII, lowercase, letters and digits only: for handles and e-mail addresses. */
 function fold(s: string): string {
   const special: Record<string, string> = { ø: 'o', æ: 'ae', ß: 'ss', ł: 'l', đ: 'd', ı: 'i' };
@@ -306,7 +311,7 @@ function makePeople(rng: Rng, profile: ProfileKey, count: number, selfName: stri
 
 // ---------------------------------------------------------------------------- attachments
 
-function makeAttachment(rng: Rng): DemoAttachment {
+export function makeAttachment(rng: Rng): DemoAttachment {
   const kind = rng.weighted<DemoAttachmentKind>([
     { value: 'image', weight: 65 },
     { value: 'file', weight: 15 },

@@ -16,6 +16,7 @@ export function openDatabase(file: string): DB {
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536'); // 64 MiB page cache
   db.pragma('temp_store = MEMORY');
+  db.pragma('mmap_size = 268435456'); // read pages straight from the OS cache
   // The full-text triggers index folded text; every connection must know fold().
   db.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
   migrate(db);
