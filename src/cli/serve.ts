@@ -19,6 +19,8 @@ export interface CoreStartOptions {
   seed?: number;
   log: Logger;
   envToken?: string;
+  /** Delays between retries of failed sends (tests shorten them). */
+  retryDelaysMs?: number[];
 }
 
 export interface ServeOptions extends CoreStartOptions {
@@ -50,7 +52,7 @@ export interface Running {
  */
 export async function startCore(opts: CoreStartOptions, beforeStart?: (core: Core) => Promise<void>): Promise<RunningCore> {
   const repo = openSqliteRepository(databaseFile(opts.dataDir));
-  const core = new Core({ repo, dataDir: opts.dataDir, log: opts.log, connectors: [sandboxConnector({ lively: opts.lively ?? true })], envToken: opts.envToken });
+  const core = new Core({ repo, dataDir: opts.dataDir, log: opts.log, connectors: [sandboxConnector({ lively: opts.lively ?? true })], envToken: opts.envToken, retryDelaysMs: opts.retryDelaysMs });
   const stop = async () => {
     await core.stop();
     repo.close();

@@ -18,7 +18,7 @@ import { Accounts } from './services/accounts.ts';
 import { Assets } from './services/assets.ts';
 import { Chats } from './services/chats.ts';
 import { Contacts } from './services/contacts.ts';
-import { Messages } from './services/messages.ts';
+import { Messages, RETRY_DELAYS_MS } from './services/messages.ts';
 import { Search } from './services/search.ts';
 import { Tokens } from './services/tokens.ts';
 import { OAuth } from './services/oauth.ts';
@@ -31,6 +31,8 @@ export interface CoreOptions {
   connectors: NetworkConnector[];
   /** A token accepted with read and write besides the stored ones (SWITCHBOARD_ACCESS_TOKEN). */
   envToken?: string;
+  /** Delays between attempts of a send that failed retriably (default RETRY_DELAYS_MS). */
+  retryDelaysMs?: number[];
 }
 
 interface LiveAccount {
@@ -44,6 +46,7 @@ export class Core {
   readonly repo: Repository;
   readonly log: Logger;
   readonly dataDir: string;
+  readonly retryDelaysMs: number[];
   readonly events: DomainEvents;
   readonly ingest: Ingest;
   readonly media: MediaStore;
@@ -66,6 +69,7 @@ export class Core {
     this.repo = opts.repo;
     this.log = opts.log;
     this.dataDir = opts.dataDir;
+    this.retryDelaysMs = opts.retryDelaysMs ?? RETRY_DELAYS_MS;
     for (const c of opts.connectors) this.connectors.set(c.type, c);
     this.events = new DomainEvents(this.repo, this.log);
     mkdirSync(join(this.dataDir, 'media'), { recursive: true });

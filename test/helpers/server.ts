@@ -34,12 +34,13 @@ export interface TestServerOptions {
   dataDir?: string;
   envToken?: string;
   wsPingIntervalMs?: number;
+  retryDelaysMs?: number[];
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const running = await startServer({ dataDir, port: 0, log, sandbox: opts.sandbox ?? true, lively: opts.lively ?? false, seed: opts.seed ?? 1, envToken: opts.envToken, wsPingIntervalMs: opts.wsPingIntervalMs });
+  const running = await startServer({ dataDir, port: 0, log, sandbox: opts.sandbox ?? true, lively: opts.lively ?? false, seed: opts.seed ?? 1, envToken: opts.envToken, wsPingIntervalMs: opts.wsPingIntervalMs, retryDelaysMs: opts.retryDelaysMs });
   const token = running.firstToken ?? (await running.core.tokens.create(['read', 'write'], 'test')).token;
   const readToken = (await running.core.tokens.create(['read'], 'test read-only')).token;
   const validator = new ResponseValidator((await (await globalThis.fetch(`${running.baseURL}/v1/spec`)).json()) as never);

@@ -17,7 +17,7 @@ import { messageID, pendingMessageID, transactionID } from '../ids.ts';
 import { attachmentJson, mediaFlags, messageType } from '../ingest.ts';
 
 const MESSAGE_PAGE = 20;
-/** Retry delays for sends the network says may succeed later. */
+/** Default retry delays for sends the network says may succeed later. */
 export const RETRY_DELAYS_MS = [1_000, 4_000, 15_000, 60_000];
 
 const status = (s: SendStatus['status'], at: number, extra: Partial<SendStatus> = {}): JsonObject =>
@@ -186,7 +186,8 @@ export class Messages {
       const retriable = err instanceof SendError ? err.retriable : false;
       const reason = err instanceof SendError ? err.reason : 'INTERNAL_ERROR';
       const message = err instanceof Error ? err.message : String(err);
-      const last = attempt >= RETRY_DELAYS_MS.length;
+      const delays = this.core.retryDelaysMs;
+      const last = attempt >= delays.length;
       const s = retriable && !last ? 'FAIL_RETRIABLE' : 'FAIL_PERMANENT';
       this.core.log.warn({ chatID: m.chatID, messageID: m.id, attempt, reason, retriable }, `send failed: ${message}`);
       const updated = await this.core.repo.updateMessage(rowID, { sendStatus: status(s, this.core.now(), { reason, message, ...(err instanceof SendError ? {} : { internalError: message }) }) });
@@ -195,7 +196,7 @@ export class Messages {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
           void this.dispatch(rowID, attempt + 1);
-        }, RETRY_DELAYS_MS[attempt]);
+        }, delays[attempt]);
         timer.unref();
         this.timers.add(timer);
       }
