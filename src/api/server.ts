@@ -15,6 +15,7 @@ import type { RouteDef } from './route.ts';
 import { buildOpenApi } from './openapi.ts';
 import { attachWebSocket } from './ws/server.ts';
 import { registerOAuth } from './oauth.ts';
+import { registerMcp } from './mcp/http.ts';
 import { infoRoutes } from './resources/info.ts';
 import { accountRoutes } from './resources/accounts.ts';
 import { chatRoutes } from './resources/chats.ts';
@@ -66,7 +67,7 @@ export function createServer(opts: ServerOptions): Server {
       return {
         app: { name: APP_NAME, version: opts.version, bundle_id: BUNDLE_ID },
         platform: { os: process.platform, arch: process.arch, release: os.release() },
-        server: { status: 'running', base_url: base, port: boundPort, hostname: opts.host, remote_access: opts.remote, mcp_enabled: false },
+        server: { status: 'running', base_url: base, port: boundPort, hostname: opts.host, remote_access: opts.remote, mcp_enabled: true },
         endpoints: {
           oauth: {
             authorization_endpoint: `${base}/oauth/authorize`,
@@ -122,7 +123,7 @@ export function createServer(opts: ServerOptions): Server {
 
   const corsCommon = {
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'range', 'if-none-match'],
+    allowedHeaders: ['authorization', 'content-type', 'range', 'if-none-match', 'mcp-protocol-version', 'mcp-session-id', 'last-event-id'],
     exposedHeaders: ['x-beeper-desktop-version', 'content-range', 'etag'],
     maxAge: 600,
   };
@@ -154,6 +155,7 @@ export function createServer(opts: ServerOptions): Server {
   });
 
   registerOAuth(app, { core, baseURL, limiter, hostPolicy });
+  registerMcp(app, { core, baseURL, limiter, version: opts.version });
 
   const ws = attachWebSocket(app.server, { core, limiter, hostPolicy, version: opts.version, pingIntervalMs: opts.wsPingIntervalMs });
   app.addHook('onClose', async () => ws.close());

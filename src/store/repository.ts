@@ -143,7 +143,8 @@ export interface MessageSearchQuery {
   before?: number;
   excludeLowPriority: boolean;
   includeMuted: boolean;
-  cursor?: MessageKey;
+  /** Sort keys are unique across chats, so a search position is one. */
+  cursor?: { sortKey: number };
   direction: Direction;
   limit: number;
 }

@@ -538,7 +538,7 @@ describe('registration', () => {
   it('refuses confidential clients, other grants and unknown scopes with invalid_client_metadata', async () => {
     const bad: Array<Record<string, unknown>> = [
       { token_endpoint_auth_method: 'client_secret_basic' },
-      { grant_types: ['authorization_code', 'refresh_token'] },
+      { grant_types: ['authorization_code', 'client_credentials'] },
       { response_types: ['token'] },
       { scope: 'read admin' },
       { client_name: 42 },
@@ -547,6 +547,18 @@ describe('registration', () => {
       const res = await fetch(`${s.baseURL}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [APP_REDIRECT], ...extra }) });
       await oauthError(res, 400, 'invalid_client_metadata');
     }
+  });
+});
+
+describe('registration of clients that also ask for refresh tokens', () => {
+  it('registers them for authorization_code only, since there are no refresh tokens', async () => {
+    const res = await fetch(`${s.baseURL}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [APP_REDIRECT], client_name: 'MCP host', grant_types: ['authorization_code', 'refresh_token'] }),
+    });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { grant_types: string[] }).grant_types).toEqual(['authorization_code']);
   });
 });
 

@@ -277,10 +277,13 @@ describe('inserting messages', () => {
     const earlier = await insertOne(msg(c!, { timestamp: ts - 1 }));
     expect(later.sortKey).toBeGreaterThan(Math.max(...keys));
     expect(earlier.sortKey).toBeLessThan(Math.min(...keys));
-    // Another chat has its own keys: the same timestamps do not collide across chats.
+    // Sort keys are unique across chats too (they are the search index's rowids): the
+    // same millisecond in another chat gets the next free key, close to its time.
     const other = await repo.upsertChat(chatInput('acc1', 'other'));
     const o = await insertOne(msg(other, { timestamp: ts }));
-    expect(o.sortKey).toBe(keys[0]);
+    expect([...keys, later.sortKey, earlier.sortKey]).not.toContain(o.sortKey);
+    expect(o.sortKey).toBeGreaterThan(ts * 1000);
+    expect(o.sortKey).toBeLessThan((ts + 2) * 1000);
   });
 
   it('skips duplicates by ID or pending ID, also within one batch', async () => {
@@ -683,7 +686,8 @@ describe('full-text index against the messages table', () => {
   it('indexes exactly the messages that have text, also after edits, soft and hard deletes', async () => {
     const [c] = await setup();
     const indexed = () => (repo.db.prepare('SELECT rowid FROM messages_fts ORDER BY rowid').all() as Array<{ rowid: number }>).map((r) => r.rowid);
-    const withText = () => (repo.db.prepare('SELECT row_id FROM messages WHERE plain IS NOT NULL ORDER BY row_id').all() as Array<{ row_id: number }>).map((r) => r.row_id);
+    // The index's rowids are the messages' sort keys.
+    const withText = () => (repo.db.prepare('SELECT sort_key FROM messages WHERE plain IS NOT NULL ORDER BY sort_key').all() as Array<{ sort_key: number }>).map((r) => r.sort_key);
     await insertOne(msg(c!, { plain: 'some words' }));
     const media = await insertOne(msg(c!, { text: null, plain: null, mediaFlags: 1 }));
     const soft = await insertOne(msg(c!, { plain: 'to be deleted' }));

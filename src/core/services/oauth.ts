@@ -179,7 +179,11 @@ export class OAuth {
       throw meta('Only public clients can register: token_endpoint_auth_method must be "none".');
     }
     const grantTypes = asList(input.grant_types);
-    if (grantTypes && grantTypes.some((g) => g !== 'authorization_code')) throw meta('grant_types may only contain "authorization_code" (there are no refresh tokens).');
+    // Clients often ask for refresh_token too; RFC 7591 lets the server register less
+    // than asked: the answer lists authorization_code only, as there are no refresh tokens.
+    if (grantTypes && grantTypes.some((g) => g !== 'authorization_code' && g !== 'refresh_token')) {
+      throw meta('grant_types may only contain "authorization_code" (and "refresh_token", which is registered as authorization_code only: there are no refresh tokens).');
+    }
     const responseTypes = asList(input.response_types);
     if (responseTypes && responseTypes.some((r) => r !== 'code')) throw meta('response_types may only contain "code".');
 

@@ -18,7 +18,7 @@ export class Search {
   async messages(q: SearchMessagesQuery): Promise<SearchMessagesOutput> {
     let chatLocalIDs: number[] | undefined;
     if (q.chatIDs?.length) chatLocalIDs = await Promise.all(q.chatIDs.map(async (id) => (await this.core.chat(id)).localID));
-    const cursor = q.cursor ? decodeCursor('search', q.cursor, ['number', 'number']) : undefined;
+    const cursor = q.cursor ? decodeCursor('search', q.cursor, ['number']) : undefined;
     const query: MessageSearchQuery = {
       text: q.query,
       chatLocalIDs,
@@ -30,7 +30,7 @@ export class Search {
       before: q.dateBefore ? Date.parse(q.dateBefore) : undefined,
       excludeLowPriority: q.excludeLowPriority ?? true,
       includeMuted: q.includeMuted ?? true,
-      cursor: cursor && { sortKey: cursor[0], rowID: cursor[1] },
+      cursor: cursor && { sortKey: cursor[0] },
       direction: q.direction ?? 'before',
       limit: q.limit ?? 20,
     };
@@ -38,7 +38,7 @@ export class Search {
     const chats = await this.core.repo.getChatsByLocalIDs(page.items.map((m) => m.chatLocalID));
     const chatViews = await this.core.chats.views([...chats.values()], false);
     return {
-      ...cursorPage('search', page, await this.core.messages.views(chats, page.items), (m) => [m.sortKey, m.rowID]),
+      ...cursorPage('search', page, await this.core.messages.views(chats, page.items), (m) => [m.sortKey]),
       chats: Object.fromEntries(chatViews.map((c) => [c.id, c])),
     };
   }

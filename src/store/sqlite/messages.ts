@@ -6,7 +6,7 @@ import { bool, int, json, MESSAGE_COLUMNS, toMessage, type Row } from './rows.ts
 import { keyset } from './keyset.ts';
 import { readMarker } from './unread.ts';
 
-/** Sort keys are timestamp-ordered integers, unique per chat: ms × 1000 + a tiebreak. */
+/** Sort keys are timestamp-ordered integers, unique across chats: ms × 1000 + a tiebreak. */
 const TIEBREAK = 1000;
 /** Position of sort_key among the insert's parameters. */
 const SORT_KEY = 4;
@@ -17,14 +17,15 @@ export function messageQueries(db: DB) {
     UNION ALL SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.pending_id = @id LIMIT 1`);
   const byRow = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.row_id = ?`);
   const latest = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = ? AND m.is_hidden = 0 ORDER BY m.sort_key DESC LIMIT 1`);
-  const maxKeyIn = db.prepare('SELECT max(sort_key) AS k FROM messages WHERE chat_local_id = ? AND sort_key BETWEEN ? AND ?');
-  const maxKeyFrom = db.prepare('SELECT max(sort_key) AS k FROM messages WHERE chat_local_id = ? AND sort_key >= ?');
+  const maxKeyIn = db.prepare('SELECT max(sort_key) AS k FROM messages WHERE sort_key BETWEEN ? AND ?');
+  const firstGap = db.prepare(`SELECT min(s.sort_key) + 1 AS k FROM messages s WHERE s.sort_key >= ?
+    AND NOT EXISTS (SELECT 1 FROM messages t WHERE t.sort_key = s.sort_key + 1)`);
   const chatCounters = db.prepare('SELECT last_read_sort_key FROM chats WHERE local_id = ?');
   const insert = db.prepare(`INSERT OR IGNORE INTO messages (id, chat_local_id, remote_id, pending_id, sort_key, timestamp, sender_id, sender_name, type, text, plain,
       is_sender, send_status, is_hidden, attachments, linked_message_id, mentions, links, seen, mentions_self, media_flags, expires_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const sameID = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND id = ?');
-  const indexText = db.prepare('INSERT INTO messages_fts(rowid, text) SELECT row_id, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL');
+  const indexText = db.prepare('INSERT INTO messages_fts(rowid, text) SELECT sort_key, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL');
   const samePending = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND pending_id = ?');
   const bumpChat = db.prepare(`UPDATE chats SET last_activity = max(last_activity, ?), unread_count = unread_count + ?,
     unread_mentions_count = unread_mentions_count + ? WHERE local_id = ?`);
@@ -58,13 +59,14 @@ export function messageQueries(db: DB) {
     return m;
   };
 
-  function nextSortKey(chat: number, timestamp: number): number {
+  /** The first free sort key for a timestamp: unique across all chats, in timestamp order. */
+  function nextSortKey(timestamp: number): number {
     const base = timestamp * TIEBREAK;
-    const taken = (maxKeyIn.get(chat, base, base + TIEBREAK - 1) as { k: number | null }).k;
+    const taken = (maxKeyIn.get(base, base + TIEBREAK - 1) as { k: number | null }).k;
     if (taken === null) return base;
     if (taken < base + TIEBREAK - 1) return taken + 1;
-    // A thousand messages in one millisecond: place it after everything from then on.
-    return ((maxKeyFrom.get(chat, base) as { k: number }).k ?? base) + 1;
+    // A thousand messages in one millisecond: the next free key after them.
+    return (firstGap.get(base) as { k: number }).k;
   }
 
   type Stored = { rowID: number; id: string; sortKey: number };
@@ -92,7 +94,7 @@ export function messageQueries(db: DB) {
           results.push({ ...dup, inserted: false });
           continue;
         }
-        values[SORT_KEY] = nextSortKey(m.chatLocalID, m.timestamp);
+        values[SORT_KEY] = nextSortKey(m.timestamp);
         info = insert.run(values);
         if (info.changes === 0) throw new Error(`message ${m.id} could not be stored in chat ${m.chatLocalID}`);
       }
@@ -188,7 +190,6 @@ export function messageQueries(db: DB) {
       const params: unknown[] = [];
       const match = ftsQuery(q.text);
       if (q.text?.trim() && !match) return { hasMore: false, items: [] }; // nothing searchable in the text
-      if (match) (conds.push('m.row_id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)'), params.push(match));
       if (q.chatLocalIDs) (conds.push(`m.chat_local_id IN (${q.chatLocalIDs.map(() => '?').join(',') || 'NULL'})`), params.push(...q.chatLocalIDs));
       if (q.accountIDs?.length) (conds.push(`c.account_id IN (${q.accountIDs.map(() => '?').join(',')})`), params.push(...q.accountIDs));
       if (q.chatType) (conds.push('c.type = ?'), params.push(q.chatType));
@@ -200,11 +201,16 @@ export function messageQueries(db: DB) {
       if (q.before !== undefined) (conds.push('m.timestamp < ?'), params.push(q.before));
       if (q.excludeLowPriority) conds.push('c.is_low_priority = 0');
       if (!q.includeMuted) conds.push('c.is_muted = 0');
-      const ks = keyset(['m.sort_key', 'm.row_id'], q.cursor && [q.cursor.sortKey, q.cursor.rowID], q.direction);
+      // With words, walk the full-text index by rowid (= sort key) from the newest match
+      // and stop at the page's end: no sorting of every match, however common the word.
+      const key = match ? 'f.rowid' : 'm.sort_key';
+      const ks = keyset([key], q.cursor && [q.cursor.sortKey], q.direction);
       if (ks.where) conds.push(ks.where);
+      const from = match ? `FROM messages_fts f JOIN messages m ON m.sort_key = f.rowid JOIN chats c ON c.local_id = m.chat_local_id` : FROM;
+      if (match) conds.unshift('messages_fts MATCH ?');
       const rows = db
-        .prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE ${conds.join(' AND ')} ORDER BY ${ks.order} LIMIT ?`)
-        .all(...params, ...ks.params, q.limit + 1) as Row[];
+        .prepare(`SELECT ${MESSAGE_COLUMNS} ${from} WHERE ${conds.join(' AND ')} ORDER BY ${ks.order} LIMIT ?`)
+        .all(...(match ? [match] : []), ...params, ...ks.params, q.limit + 1) as Row[];
       const page = ks.finish(rows, q.limit);
       return { hasMore: page.hasMore, items: withReactions(page.items.map(toMessage)) };
     },

@@ -106,25 +106,28 @@ export const MIGRATIONS: string[] = [
     UNIQUE (chat_local_id, sort_key)
   );
   CREATE UNIQUE INDEX messages_pending ON messages(chat_local_id, pending_id) WHERE pending_id IS NOT NULL;
-  CREATE INDEX messages_sort ON messages(sort_key);
+  -- Sort keys are unique across all chats: they double as the full-text index's rowids.
+  CREATE UNIQUE INDEX messages_sort ON messages(sort_key);
   CREATE INDEX messages_outbox ON messages(row_id) WHERE is_sender = 1 AND remote_id IS NULL;
 
   -- Full-text index over the folded plain text of messages (fold() is registered by
   -- openDatabase: lowercase, accents and letters like ł/ø reduced). Contentless, so
   -- the folded text is indexed but not stored twice; detail=none, because search needs
-  -- words and prefixes, never phrases or positions. New messages are indexed by the
-  -- store's one insert path, a batch at a time in the inserting transaction (much
-  -- faster than a per-row trigger); updates and deletes are kept in step by triggers.
+  -- words and prefixes, never phrases or positions. Its rowids are the messages' sort
+  -- keys, so reading it backwards by rowid yields matches newest first, without
+  -- sorting them all. New messages are indexed by the store's one insert path, a batch
+  -- at a time in the inserting transaction (much faster than a per-row trigger);
+  -- updates and deletes are kept in step by triggers.
   CREATE VIRTUAL TABLE messages_fts USING fts5(
     text, content = '', contentless_delete = 1, detail = none,
     tokenize = 'unicode61 remove_diacritics 2'
   );
   CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.plain IS NOT NULL BEGIN
-    DELETE FROM messages_fts WHERE rowid = old.row_id;
+    DELETE FROM messages_fts WHERE rowid = old.sort_key;
   END;
   CREATE TRIGGER messages_fts_update AFTER UPDATE OF plain ON messages BEGIN
-    DELETE FROM messages_fts WHERE rowid = old.row_id;
-    INSERT INTO messages_fts(rowid, text) SELECT new.row_id, fold(new.plain) WHERE new.plain IS NOT NULL;
+    DELETE FROM messages_fts WHERE rowid = old.sort_key;
+    INSERT INTO messages_fts(rowid, text) SELECT new.sort_key, fold(new.plain) WHERE new.plain IS NOT NULL;
   END;
 
   CREATE TABLE reactions (
