@@ -35,6 +35,8 @@ export interface CoreOptions {
   retryDelaysMs?: number[];
 }
 
+const CHAT_CACHE_SIZE = 20_000;
+
 interface LiveAccount {
   record: AccountRecord;
   client: NetworkClient;
@@ -62,6 +64,12 @@ export class Core {
   readonly due: DueWork;
   private readonly connectors = new Map<string, NetworkConnector>();
   private readonly live = new Map<string, LiveAccount>();
+  /**
+   * What list views ask for every chat on every request: its ChatRef (members) and
+   * capabilities. Dropped for a chat whenever a change to it is announced, and
+   * entirely when an account starts or stops.
+   */
+  private readonly chatCache = new Map<string, { ref: ChatRef; capabilities?: ChatCapabilities }>();
   /** Domain time; the sandbox simulator can move or stop it. */
   readonly clock = new Clock();
 
@@ -72,6 +80,9 @@ export class Core {
     this.retryDelaysMs = opts.retryDelaysMs ?? RETRY_DELAYS_MS;
     for (const c of opts.connectors) this.connectors.set(c.type, c);
     this.events = new DomainEvents(this.repo, this.log);
+    this.events.onEmit((type, chatID) => {
+      if (type === 'chat.upserted' || type === 'chat.deleted') this.chatCache.delete(chatID);
+    });
     mkdirSync(join(this.dataDir, 'media'), { recursive: true });
     mkdirSync(join(this.dataDir, 'uploads'), { recursive: true });
     this.media = new MediaStore(this);
@@ -115,6 +126,7 @@ export class Core {
       this.log.warn({ accountID: account.id, connector: account.connector }, 'no connector of this type is available; the account stays offline');
       return;
     }
+    this.chatCache.clear();
     const client = connector.create(this.contextFor(account));
     const live: LiveAccount = { record: account, client, state: 'connecting' };
     this.live.set(account.id, live);
@@ -124,6 +136,7 @@ export class Core {
   async stopAccount(accountID: string): Promise<void> {
     const live = this.live.get(accountID);
     this.live.delete(accountID);
+    this.chatCache.clear();
     await live?.client.disconnect();
   }
 
@@ -157,16 +170,27 @@ export class Core {
   }
 
   async chatRef(chat: ChatRecord): Promise<ChatRef> {
-    const account = await this.account(chat.accountID);
-    const members = await this.repo.participantIDs(chat.localID);
-    return { id: chat.id, remoteID: chat.remoteID, type: chat.type, participantIDs: members.filter((id) => id !== account.selfUserID) };
+    let entry = this.chatCache.get(chat.id);
+    if (!entry) {
+      const account = await this.account(chat.accountID);
+      const members = await this.repo.participantIDs(chat.localID);
+      entry = { ref: { id: chat.id, remoteID: chat.remoteID, type: chat.type, participantIDs: members.filter((id) => id !== account.selfUserID) } };
+      if (this.chatCache.size >= CHAT_CACHE_SIZE) this.chatCache.clear();
+      this.chatCache.set(chat.id, entry);
+    }
+    return entry.ref;
   }
 
   /** Capabilities of a chat as its network declares them; nothing at all when the account is offline. */
   async capabilities(chat: ChatRecord, ref?: ChatRef): Promise<ChatCapabilities> {
     const live = this.live.get(chat.accountID);
     if (!live) return {};
-    return live.client.capabilities(ref ?? (await this.chatRef(chat)));
+    const r = ref ?? (await this.chatRef(chat));
+    const entry = this.chatCache.get(chat.id);
+    if (entry?.capabilities && entry.ref === r) return entry.capabilities;
+    const capabilities = live.client.capabilities(r);
+    if (entry?.ref === r) entry.capabilities = capabilities;
+    return capabilities;
   }
 
   /** A network's display name for an account. */

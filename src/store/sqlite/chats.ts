@@ -198,11 +198,15 @@ export function chatQueries(db: DB) {
       return { items: rows.map((r) => participantRecord(r, chat.accountID)), total: chat.participantCount };
     },
     async participantsOf(chatLocalIDs: number[], limit: number) {
-      const out = new Map<number, ParticipantRecord[]>();
-      for (const id of new Set(chatLocalIDs)) {
-        const rows = participantsAll.all(id, limit) as Row[];
-        out.set(id, rows.map((r) => participantRecord(r, r.p_account_id as string)));
-      }
+      const out = new Map<number, ParticipantRecord[]>(chatLocalIDs.map((id) => [id, []]));
+      if (!chatLocalIDs.length) return out;
+      // Positions run 0..n-1 in every chat, so "the first `limit`" is a range: one query for all chats.
+      const rows = db
+        .prepare(`SELECT u.*, p.chat_local_id AS p_chat, p.user_id, p.account_id AS p_account_id, p.is_admin, p.is_pending, p.is_network_bot
+          FROM participants p LEFT JOIN users u ON u.account_id = p.account_id AND u.id = p.user_id
+          WHERE p.chat_local_id IN (${chatLocalIDs.map(() => '?').join(',')}) AND p.position < ? ORDER BY p.chat_local_id, p.position`)
+        .all(...chatLocalIDs, limit) as Row[];
+      for (const r of rows) out.get(r.p_chat as number)?.push(participantRecord(r, r.p_account_id as string));
       return out;
     },
     async setReadMarker(localID: number, sortKey: number | null) {

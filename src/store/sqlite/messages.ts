@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { DB } from './db.ts';
 import type { MessageRecord, ReactionRecord } from '../records.ts';
 import type { Direction, MessageInsert, MessageKey, MessagePatch, MessageSearchQuery } from '../repository.ts';
@@ -40,18 +41,25 @@ export function messageQueries(db: DB) {
     WHERE m.expires_at IS NOT NULL AND m.expires_at <= ? ORDER BY m.expires_at`);
   const outbox = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.is_sender = 1 AND m.remote_id IS NULL ORDER BY m.row_id`);
 
+  /** Fills in reactions: one query for the whole list. */
   function withReactions(records: MessageRecord[]): MessageRecord[] {
-    for (const m of records) {
-      m.reactions = (reactionsOf.all(m.rowID) as Row[]).map((r) => ({
-        participantID: r.participant_id as string,
-        key: r.key as string,
-        emoji: bool(r.emoji),
-        imgURL: (r.img_url as string | null) ?? undefined,
-        timestamp: r.timestamp as number,
-      }));
+    if (records.length === 0) return records;
+    const rows = (records.length === 1 ? reactionsOf.all(records[0]!.rowID) : reactionsFor(records.length).all(...records.map((m) => m.rowID))) as Row[];
+    const byMessage = new Map<number, ReactionRecord[]>();
+    for (const r of rows) {
+      const list = byMessage.get(r.message_row_id as number) ?? [];
+      list.push({ participantID: r.participant_id as string, key: r.key as string, emoji: bool(r.emoji), imgURL: (r.img_url as string | null) ?? undefined, timestamp: r.timestamp as number });
+      byMessage.set(r.message_row_id as number, list);
     }
+    for (const m of records) m.reactions = byMessage.get(m.rowID) ?? [];
     return records;
   }
+  const reactionStatements = new Map<number, Statement>();
+  const reactionsFor = (n: number) => {
+    let st = reactionStatements.get(n);
+    if (!st) reactionStatements.set(n, (st = db.prepare(`SELECT * FROM reactions WHERE message_row_id IN (${Array(n).fill('?').join(',')}) ORDER BY timestamp, participant_id`)));
+    return st;
+  };
   const one = (r: Row | undefined) => (r ? withReactions([toMessage(r)])[0] : undefined);
   const mustRow = (rowID: number) => {
     const m = one(byRow.get(rowID) as Row | undefined);
@@ -178,12 +186,12 @@ export function messageQueries(db: DB) {
       return { hasMore: page.hasMore, items: withReactions(page.items.map(toMessage)) };
     },
     async latestMessages(chatLocalIDs: number[]) {
-      const out = new Map<number, MessageRecord>();
+      const found: MessageRecord[] = [];
       for (const id of new Set(chatLocalIDs)) {
-        const m = one(latest.get(id) as Row | undefined);
-        if (m) out.set(id, m);
+        const r = latest.get(id) as Row | undefined;
+        if (r) found.push(toMessage(r));
       }
-      return out;
+      return new Map(withReactions(found).map((m) => [m.chatLocalID, m]));
     },
     async searchMessages(q: MessageSearchQuery) {
       const conds = ['m.is_deleted = 0', 'm.is_hidden = 0'];

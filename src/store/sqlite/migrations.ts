@@ -216,4 +216,7 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE messages ADD COLUMN expires_at INTEGER;
   CREATE INDEX messages_expiry ON messages(expires_at) WHERE expires_at IS NOT NULL;
   `,
+  /* 4: members in their order, without sorting */ `
+  CREATE INDEX participants_position ON participants(chat_local_id, position);
+  `,
 ];
