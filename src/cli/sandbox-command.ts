@@ -74,7 +74,7 @@ export function registerSandbox(cli: Command): void {
       .option('--reply-to <messageID>', 'as a reply to this message')
       .option('--at <iso>', 'sent at this time (older: arrives out of order)'),
   ).action((chatID: string, text: string | undefined, o: Connection & { from?: string; file?: string; replyTo?: string; at?: string }) => {
-    const attachment = o.file ? { base64: readFileSync(o.file).toString('base64'), fileName: basename(o.file), mimeType: 'application/octet-stream' } : undefined;
+    const attachment = o.file ? { base64: readFileSync(o.file).toString('base64'), fileName: basename(o.file) } : undefined; // the server detects the type
     return call(o, 'POST', `/sandbox/v1/chats/${enc(chatID)}/incoming`, { text, senderID: o.from, attachment, replyToMessageID: o.replyTo, timestamp: o.at });
   });
   serverOptions(sandbox.command('react <chatID> <messageID> <key>').description('a simulated person reacts').option('--from <userID>').option('--remove', 'take it back')).action(
@@ -89,6 +89,15 @@ export function registerSandbox(cli: Command): void {
   );
   serverOptions(sandbox.command('read <chatID>').description('a simulated person reads the chat').option('--by <userID>').option('--up-to <messageID>')).action(
     (chatID: string, o: Connection & { by?: string; upTo?: string }) => call(o, 'POST', `/sandbox/v1/chats/${enc(chatID)}/receipts`, { userID: o.by, messageID: o.upTo }),
+  );
+  serverOptions(sandbox.command('typing <chatID>').description('a simulated person starts typing').option('--from <userID>')).action((chatID: string, o: Connection & { from?: string }) =>
+    call(o, 'POST', `/sandbox/v1/chats/${enc(chatID)}/typing`, { userID: o.from }),
+  );
+  serverOptions(sandbox.command('join <chatID> <userID>').description('someone joins a sandbox group')).action((chatID: string, userID: string, o: Connection) =>
+    call(o, 'POST', `/sandbox/v1/chats/${enc(chatID)}/members`, { userID, action: 'join' }),
+  );
+  serverOptions(sandbox.command('leave <chatID> <userID>').description('someone leaves a sandbox group')).action((chatID: string, userID: string, o: Connection) =>
+    call(o, 'POST', `/sandbox/v1/chats/${enc(chatID)}/members`, { userID, action: 'leave' }),
   );
   serverOptions(sandbox.command('focus <accountID> <userID> <on|off>').description("turn a person's Focus (do not disturb) on or off")).action(
     (accountID: string, userID: string, state: string, o: Connection) => {

@@ -72,6 +72,8 @@ export class Ingest {
         return void (await this.messages(account, event.chatRemoteID, event.messages, event.history ?? false));
       case 'history':
         return void (await this.messagesOf(account, event.chats, true));
+      case 'members':
+        return this.members(account, event);
       case 'edit':
         return this.edit(account, event);
       case 'reaction':
@@ -206,6 +208,21 @@ export class Ingest {
       this.core.events.emit('chat.upserted', chat.id, [chat.id]);
     }
     return [...insertedByChat.values()].flat();
+  }
+
+  /** Joins and leaves, applied to the member list as it stands (roles of others kept). */
+  private async members(account: AccountRecord, e: Extract<ConnectorEvent, { type: 'members' }>) {
+    const chat = await this.chatFor(account, e.chatRemoteID);
+    if (!chat) return;
+    if (e.joined?.length) await this.users(account, e.joined);
+    const { items } = await this.core.repo.listParticipants(chat.localID, -1);
+    const left = new Set(e.left ?? []);
+    const members = items.filter((p) => !left.has(p.id)).map((p) => ({ userID: p.id, isAdmin: p.isAdmin, isPending: p.isPending, isNetworkBot: p.isNetworkBot }));
+    for (const p of e.joined ?? []) {
+      if (!members.some((m) => m.userID === p.id)) members.push({ userID: p.id, isAdmin: p.isAdmin, isPending: p.isPending, isNetworkBot: p.isNetworkBot });
+    }
+    await this.core.repo.setParticipants(chat.localID, members);
+    this.core.events.emit('chat.upserted', chat.id, [chat.id]);
   }
 
   private async target(account: AccountRecord, chatRemoteID: string, targetRemoteID: string) {

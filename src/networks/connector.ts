@@ -145,6 +145,8 @@ export type ConnectorEvent =
   | { type: 'messages'; chatRemoteID: string; messages: RemoteMessage[]; /** backfill: history, not news */ history?: boolean }
   /** History of several chats at once, stored in one write (bulk backfill). */
   | { type: 'history'; chats: Array<{ chatRemoteID: string; messages: RemoteMessage[] }> }
+  /** People joined or left a group (the other members, and their roles, stay as they are). */
+  | { type: 'members'; chatRemoteID: string; joined?: RemoteParticipant[]; left?: string[] }
   | { type: 'edit'; chatRemoteID: string; targetRemoteID: string; text: string; html?: boolean; timestamp: number }
   | { type: 'reaction'; chatRemoteID: string; targetRemoteID: string; senderID: string; key: string; timestamp: number; removed?: boolean }
   | { type: 'delete'; chatRemoteID: string; targetRemoteID: string }

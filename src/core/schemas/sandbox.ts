@@ -18,7 +18,7 @@ export const IncomingBody = z
       .strictObject({
         base64: z.string().min(1).describe('File content, base64-encoded.'),
         fileName: z.string().min(1),
-        mimeType: z.string().min(1),
+        mimeType: z.string().min(1).optional().describe('Detected from the content when absent.'),
       })
       .optional(),
     replyToMessageID: messageID.optional(),

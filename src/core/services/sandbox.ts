@@ -10,6 +10,7 @@ import { canSimulate, ConnectorRefusal, type ChatRef, type MessageRef, type Netw
 import { badRequest, notFound, refused } from '../errors.ts';
 import { messageID } from '../ids.ts';
 import { iso } from '../present.ts';
+import { fileTypeFromBuffer } from 'file-type';
 
 /** Creates the sandbox accounts (with their demo inbox) for a seed; supplied by the composition root. */
 export type SandboxSeeder = (seed: number) => Promise<string[]>;
@@ -52,6 +53,11 @@ export class Sandbox {
     return { id: m.id, remoteID: m.remoteID, timestamp: m.timestamp, isSender: m.isSender };
   }
 
+  private async file(a: { base64: string; fileName: string; mimeType?: string }) {
+    const bytes = Buffer.from(a.base64, 'base64');
+    return { bytes, fileName: a.fileName, mimeType: a.mimeType ?? (await fileTypeFromBuffer(bytes))?.mime ?? 'application/octet-stream' };
+  }
+
   /** A message from a simulated person arrives; answers the stored Message. */
   async incoming(chatID: string, body: IncomingBody): Promise<Message> {
     if (!body.text && !body.attachment) {
@@ -63,7 +69,7 @@ export class Sandbox {
       chat: ref,
       senderID: body.senderID,
       text: body.text,
-      attachment: body.attachment && { bytes: Buffer.from(body.attachment.base64, 'base64'), fileName: body.attachment.fileName, mimeType: body.attachment.mimeType },
+      attachment: body.attachment && (await this.file(body.attachment)),
       replyTo: body.replyToMessageID ? await this.messageRef(chat, body.replyToMessageID) : undefined,
       timestamp: body.timestamp ? Date.parse(body.timestamp) : undefined,
     });

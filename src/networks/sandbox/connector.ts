@@ -119,6 +119,7 @@ class SandboxClient implements NetworkClient {
       throw new SendError(`${this.profile.network} could not take the message right now (scripted failure ${entry.failed} of ${plan.failures ?? 1}).`, 'SCRIPTED_TEMPORARY_FAILURE', true);
     }
     this.plans.delete(txn);
+    if (this.plans.size > KEEP) this.plans.delete(this.plans.keys().next().value!); // plans of sends core gave up on
     if (plan.outcome === 'pending') return { remoteID, status: 'PENDING' };
     if (plan.outcome === 'delay') {
       this.behaviour.later(plan.delayMs ?? 1_000, async () => {
@@ -247,13 +248,17 @@ class SandboxClient implements NetworkClient {
 
   private async membership(chat: ChatRef, userID: string, action: 'join' | 'leave') {
     if (chat.type !== 'group') throw new ConnectorRefusal('NOT_A_GROUP', 'People join and leave groups only.');
+    const member = chat.participantIDs.includes(userID);
+    if (action === 'leave') {
+      if (!member) throw new ConnectorRefusal('NOT_A_MEMBER', `${userID} is not in this group.`);
+      await this.ctx.emit({ type: 'members', chatRemoteID: chat.remoteID, left: [userID] });
+      return {};
+    }
+    if (member) throw new ConnectorRefusal('ALREADY_A_MEMBER', `${userID} is already in this group.`);
+    if (!userID.endsWith(`:${this.profile.host}`)) throw new ConnectorRefusal('USER_NOT_FOUND', `${userID} is not a ${this.profile.network} user ID (…:${this.profile.host}).`);
+    // People the network knows by name join with their profile; others by ID alone.
     const person = this.person(userID);
-    if (!person) throw new ConnectorRefusal('USER_NOT_FOUND', `${this.profile.network} has nobody with the ID ${userID}.`);
-    const members = new Set(chat.participantIDs);
-    if (action === 'join') members.add(userID);
-    else members.delete(userID);
-    const participants = [...members].map((id) => this.person(id)).filter((p): p is DemoPerson => !!p).map((p) => this.user(p));
-    await this.ctx.emit({ type: 'chat', chat: { remoteID: chat.remoteID, type: 'group', participants } });
+    await this.ctx.emit({ type: 'members', chatRemoteID: chat.remoteID, joined: [person ? this.user(person) : { id: userID }] });
     return {};
   }
 
