@@ -3,8 +3,6 @@
 // (the same core as `serve`, without HTTP), with read and write: the local user
 // started it. stdout carries the protocol only; logs go to stderr.
 import type { Command } from 'commander';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createMcpServer } from '../api/mcp/server.ts';
 import { createLogger } from './log.ts';
 import { resolveDataDir } from './paths.ts';
 import { startCore } from './serve.ts';
@@ -24,6 +22,8 @@ export function registerMcp(cli: Command): void {
       const log = createLogger(o.logLevel, process.stderr);
       const dataDir = resolveDataDir(o.dataDir);
       const running = await startCore({ dataDir, sandbox: o.sandbox, lively: !o.quietSandbox, seed: o.seed, log });
+      // Loaded here, not at the top: other commands need not load the MCP SDK.
+      const [{ StdioServerTransport }, { createMcpServer }] = await Promise.all([import('@modelcontextprotocol/sdk/server/stdio.js'), import('../api/mcp/server.ts')]);
       const server = createMcpServer({ core: running.core, scopes: ['read', 'write'], mode: 'stdio', version: VERSION });
       const transport = new StdioServerTransport();
 

@@ -12,12 +12,15 @@
 // a millisecond next to the request itself. GET (the SSE stream) and DELETE
 // (ending a session) are therefore answered 405, as the transport spec allows.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Core } from '../../core/core.ts';
 import { ApiError } from '../../core/errors.ts';
 import { SCOPES, type Scope } from '../../core/services/tokens.ts';
 import type { AuthFailureLimiter } from '../security.ts';
-import { createMcpServer } from './server.ts';
+
+// The MCP SDK and the tools are loaded on the first MCP request, not at start-up:
+// they are most of the server's module graph and many servers never see MCP.
+let modules: Promise<[typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js'), typeof import('./server.ts')]> | undefined;
+const loadMcp = () => (modules ??= Promise.all([import('@modelcontextprotocol/sdk/server/streamableHttp.js'), import('./server.ts')]));
 
 export const MCP_PATH = '/v0/mcp';
 const METADATA_PATH = '/.well-known/oauth-protected-resource';
@@ -102,6 +105,7 @@ export function registerMcp(app: FastifyInstance, deps: McpHttpDeps): void {
     scope.post(MCP_PATH, { bodyLimit: MCP_BODY_LIMIT }, async (request, reply) => {
       const body: unknown = request.body;
       if (body === UNPARSABLE || body === undefined) return jsonRpcError(reply, 400, -32700, 'Parse error: the body must be a JSON-RPC message (or a batch) in JSON.');
+      const [{ StreamableHTTPServerTransport }, { createMcpServer }] = await loadMcp();
       const server = createMcpServer({ core, scopes: granted.get(request) ?? [], mode: 'http', version: deps.version });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       // The transport writes the response itself; headers set so far (version, CORS) go along.
