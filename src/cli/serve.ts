@@ -6,6 +6,7 @@ import { openSqliteRepository } from '../store/sqlite/repository.ts';
 import { Core } from '../core/core.ts';
 import { createServer, type Server } from '../api/server.ts';
 import { sandboxConnector } from '../networks/sandbox/connector.ts';
+import { xmppConnector } from '../networks/xmpp/connector.ts';
 import { addSandboxAccounts } from './sandbox-accounts.ts';
 import { databaseFile } from './paths.ts';
 import { VERSION } from './version.ts';
@@ -52,7 +53,7 @@ export interface Running {
  */
 export async function startCore(opts: CoreStartOptions, beforeStart?: (core: Core) => Promise<void>): Promise<RunningCore> {
   const repo = openSqliteRepository(databaseFile(opts.dataDir));
-  const core = new Core({ repo, dataDir: opts.dataDir, log: opts.log, connectors: [sandboxConnector({ lively: opts.lively ?? true })], envToken: opts.envToken, retryDelaysMs: opts.retryDelaysMs });
+  const core = new Core({ repo, dataDir: opts.dataDir, log: opts.log, connectors: [sandboxConnector({ lively: opts.lively ?? true }), xmppConnector({ dataDir: opts.dataDir })], envToken: opts.envToken, retryDelaysMs: opts.retryDelaysMs });
   const stop = async () => {
     await core.stop();
     repo.close();

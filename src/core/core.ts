@@ -66,10 +66,10 @@ export class Core {
   private readonly live = new Map<string, LiveAccount>();
   /**
    * What list views ask for every chat on every request: its ChatRef (members) and
-   * capabilities. Dropped for a chat whenever a change to it is announced, and
-   * entirely when an account starts or stops.
+   * capabilities, per chat version (bumped by the store on any change), and
+   * dropped entirely when an account starts or stops.
    */
-  private readonly chatCache = new Map<string, { ref: ChatRef; capabilities?: ChatCapabilities }>();
+  private readonly chatCache = new Map<string, { version: number; ref: ChatRef; capabilities?: ChatCapabilities }>();
   /** Domain time; the sandbox simulator can move or stop it. */
   readonly clock = new Clock();
 
@@ -80,9 +80,6 @@ export class Core {
     this.retryDelaysMs = opts.retryDelaysMs ?? RETRY_DELAYS_MS;
     for (const c of opts.connectors) this.connectors.set(c.type, c);
     this.events = new DomainEvents(this.repo, this.log);
-    this.events.onEmit((type, chatID) => {
-      if (type === 'chat.upserted' || type === 'chat.deleted') this.chatCache.delete(chatID);
-    });
     mkdirSync(join(this.dataDir, 'media'), { recursive: true });
     mkdirSync(join(this.dataDir, 'uploads'), { recursive: true });
     this.media = new MediaStore(this);
@@ -105,6 +102,7 @@ export class Core {
 
   /** Starts a client for every stored account whose connector is available. */
   async start(): Promise<void> {
+    await this.accounts.watch();
     for (const account of await this.repo.listAccounts()) await this.startAccount(account);
     const resumed = await this.messages.resumeOutbox();
     if (resumed) this.log.info({ count: resumed }, 'resuming sends left pending');
@@ -113,6 +111,7 @@ export class Core {
   }
 
   async stop(): Promise<void> {
+    this.accounts.unwatch();
     await this.due.stop();
     this.messages.stop();
     for (const live of this.live.values()) await live.client.disconnect().catch((err) => this.log.warn({ err, accountID: live.record.id }, 'disconnect failed'));
@@ -127,6 +126,7 @@ export class Core {
       return;
     }
     this.chatCache.clear();
+    this.chats.forgetViews();
     const client = connector.create(this.contextFor(account));
     const live: LiveAccount = { record: account, client, state: 'connecting' };
     this.live.set(account.id, live);
@@ -137,6 +137,7 @@ export class Core {
     const live = this.live.get(accountID);
     this.live.delete(accountID);
     this.chatCache.clear();
+    this.chats.forgetViews();
     await live?.client.disconnect();
   }
 
@@ -171,10 +172,10 @@ export class Core {
 
   async chatRef(chat: ChatRecord): Promise<ChatRef> {
     let entry = this.chatCache.get(chat.id);
-    if (!entry) {
+    if (!entry || entry.version !== chat.version) {
       const account = await this.account(chat.accountID);
       const members = await this.repo.participantIDs(chat.localID);
-      entry = { ref: { id: chat.id, remoteID: chat.remoteID, type: chat.type, participantIDs: members.filter((id) => id !== account.selfUserID) } };
+      entry = { version: chat.version, ref: { id: chat.id, remoteID: chat.remoteID, type: chat.type, participantIDs: members.filter((id) => id !== account.selfUserID) } };
       if (this.chatCache.size >= CHAT_CACHE_SIZE) this.chatCache.clear();
       this.chatCache.set(chat.id, entry);
     }

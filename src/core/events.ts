@@ -19,7 +19,6 @@ export class DomainEvents {
   /** Appends are chained so listeners see events in eventID order. */
   private tail: Promise<void> = Promise.resolve();
   private pruner: NodeJS.Timeout | undefined;
-  private readonly syncListeners: Array<(type: DomainEventType, chatID: string) => void> = [];
 
   constructor(
     private readonly repo: Repository,
@@ -28,13 +27,7 @@ export class DomainEvents {
     this.emitter.setMaxListeners(0);
   }
 
-  /** Called synchronously as each event is emitted (before it is logged): for caches that must not lag. */
-  onEmit(listener: (type: DomainEventType, chatID: string) => void): void {
-    this.syncListeners.push(listener);
-  }
-
   emit(type: DomainEventType, chatID: string, ids: string[]): void {
-    for (const l of this.syncListeners) l(type, chatID);
     const ts = Date.now();
     this.tail = this.tail.then(async () => {
       try {

@@ -94,6 +94,7 @@ export class Ingest {
 
   async users(account: AccountRecord, users: RemoteUser[]): Promise<void> {
     await this.core.repo.putUsers(users.map((u) => ({ ...u, accountID: account.id, isSelf: u.id === account.selfUserID })));
+    this.core.chats.forgetViews(); // members' names may have changed in any chat
   }
 
   async chat(account: AccountRecord, remote: RemoteChat): Promise<ChatRecord> {

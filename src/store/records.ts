@@ -68,6 +68,8 @@ export interface ChatRecord {
   reminder: ReminderRecord | null;
   participantCount: number;
   createdAt: number;
+  /** Grows with every change to the chat, its members, messages or reactions: a cache key. */
+  version: number;
 }
 
 export interface MessageRecord {

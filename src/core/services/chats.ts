@@ -19,38 +19,84 @@ import { opaqueID } from '../ids.ts';
 export const LIST_PARTICIPANTS = 20;
 const CHAT_PAGE = 25;
 
+/**
+ * Chats as the API shows them, kept per chat version (the store bumps it on any
+ * change to the chat, its members, messages or reactions), so a cached view is
+ * never stale; dropped wholesale when people's profiles change or an account
+ * starts or stops. Lists send the cached JSON text as is.
+ */
+const VIEW_CACHE_SIZE = 5_000;
+interface CachedView {
+  view: ChatWithPreview;
+  json: string;
+  version: number;
+}
+
 export class Chats {
+  private readonly cache = new Map<string, Map<string, CachedView>>();
+
   constructor(private readonly core: Core) {}
 
-  /** One chat as the API shows it. */
+  /** Drops every cached view (e.g. when names of people change). */
+  forgetViews(): void {
+    this.cache.clear();
+  }
+
+  private cached(chat: ChatRecord, key: string): CachedView | undefined {
+    const hit = this.cache.get(chat.id)?.get(key);
+    return hit?.version === chat.version ? hit : undefined;
+  }
+
+  private remember(chat: ChatRecord, key: string, view: ChatWithPreview): CachedView {
+    if (this.cache.size >= VIEW_CACHE_SIZE) this.cache.clear();
+    let views = this.cache.get(chat.id);
+    if (!views) this.cache.set(chat.id, (views = new Map()));
+    const entry = { view, json: JSON.stringify(view), version: chat.version };
+    views.set(key, entry);
+    return entry;
+  }
+
+  /** One chat as the API shows it. Cached views are shared: callers must not change them. */
   async view(chat: ChatRecord, participantLimit = 100): Promise<Chat> {
+    const key = `one:${participantLimit}`;
+    const hit = this.cached(chat, key);
+    if (hit) return hit.view;
     const ref = await this.core.chatRef(chat);
     const [participants, capabilities, network] = await Promise.all([
       this.core.repo.listParticipants(chat.localID, participantLimit),
       this.core.capabilities(chat, ref),
       this.core.networkName(chat.accountID),
     ]);
-    return presentChat(chat, { network, participants: participants.items, capabilities });
+    return this.remember(chat, key, presentChat(chat, { network, participants: participants.items, capabilities })).view;
   }
 
   /** Several chats for a list, with at most 20 participants each and optionally their latest message. */
   async views(chats: ChatRecord[], withPreview: false): Promise<Chat[]>;
   async views(chats: ChatRecord[], withPreview: true): Promise<ChatWithPreview[]>;
   async views(chats: ChatRecord[], withPreview: boolean): Promise<ChatWithPreview[]> {
-    const ids = chats.map((c) => c.localID);
-    const [participants, previews] = await Promise.all([
-      this.core.repo.participantsOf(ids, LIST_PARTICIPANTS),
-      withPreview ? this.core.repo.latestMessages(ids) : Promise.resolve(new Map()),
-    ]);
-    const out: ChatWithPreview[] = [];
-    for (const c of chats) {
-      const capabilities = await this.core.capabilities(c);
-      const view: ChatWithPreview = presentChat(c, { network: await this.core.networkName(c.accountID), participants: participants.get(c.localID) ?? [], capabilities });
-      const last = previews.get(c.localID);
-      if (last) view.preview = presentMessage(last, { lastReadSortKey: c.lastReadSortKey, singleReaction: (capabilities.reactionCount ?? 1) === 1 });
-      out.push(view);
+    return (await this.listViews(chats, withPreview)).map((v) => v.view);
+  }
+
+  private async listViews(chats: ChatRecord[], withPreview: boolean): Promise<CachedView[]> {
+    const key = withPreview ? 'list+preview' : 'list';
+    const out = chats.map((c) => this.cached(c, key));
+    const missing = chats.filter((_, i) => !out[i]);
+    if (missing.length) {
+      const ids = missing.map((c) => c.localID);
+      const [participants, previews] = await Promise.all([
+        this.core.repo.participantsOf(ids, LIST_PARTICIPANTS),
+        withPreview ? this.core.repo.latestMessages(ids) : Promise.resolve(new Map()),
+      ]);
+      for (const [i, c] of chats.entries()) {
+        if (out[i]) continue;
+        const capabilities = await this.core.capabilities(c);
+        const view: ChatWithPreview = presentChat(c, { network: await this.core.networkName(c.accountID), participants: participants.get(c.localID) ?? [], capabilities });
+        const last = previews.get(c.localID);
+        if (last) view.preview = presentMessage(last, { lastReadSortKey: c.lastReadSortKey, singleReaction: (capabilities.reactionCount ?? 1) === 1 });
+        out[i] = this.remember(c, key, view);
+      }
     }
-    return out;
+    return out as CachedView[];
   }
 
   private page<T>(page: Page<ChatRecord>, items: T[]) {
@@ -66,6 +112,14 @@ export class Chats {
   async list(q: ListChatsQuery) {
     const page = await this.core.repo.listChats({ accountIDs: q.accountIDs, cursor: this.cursor(q.cursor), direction: q.direction ?? 'before', limit: CHAT_PAGE });
     return this.page(page, await this.views(page.items, true));
+  }
+
+  /** The same page as list(), as JSON text assembled from the cached views. */
+  async listJSON(q: ListChatsQuery): Promise<string> {
+    const page = await this.core.repo.listChats({ accountIDs: q.accountIDs, cursor: this.cursor(q.cursor), direction: q.direction ?? 'before', limit: CHAT_PAGE });
+    const views = await this.listViews(page.items, true);
+    const { items: _items, ...rest } = this.page(page, []);
+    return `{"items":[${views.map((v) => v.json).join(',')}],${JSON.stringify(rest).slice(1)}`;
   }
 
   async get(idOrLocalID: string, maxParticipantCount: number | null | undefined): Promise<Chat> {

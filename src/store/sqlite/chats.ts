@@ -1,4 +1,4 @@
-import type { DB } from './db.ts';
+import { prepared, type DB } from './db.ts';
 import type { ChatRecord, ParticipantRecord } from '../records.ts';
 import type { ChatListQuery, ChatSearchQuery, ChatStatePatch, ChatUpsert } from '../repository.ts';
 import { fold, words } from '../text.ts';
@@ -98,11 +98,11 @@ export function chatQueries(db: DB) {
       sets.push(`${COLUMNS[key]} = ?`);
       params.push(typeof value === 'boolean' ? int(value) : value !== null && typeof value === 'object' ? json(value) : value);
     }
-    if (sets.length) db.prepare(`UPDATE chats SET ${sets.join(', ')} WHERE local_id = ?`).run(...params, localID);
+    if (sets.length) prepared(db, `UPDATE chats SET ${sets.join(', ')} WHERE local_id = ?`).run(...params, localID);
     if (patch.customTitle !== undefined || patch.title !== undefined) {
       const c = getLocal(localID);
       const network = (networkOf.get(c.accountID) as { network: string } | undefined)?.network ?? '';
-      db.prepare('UPDATE chats SET search_title = ? WHERE local_id = ?').run(titleText(c.title, c.customTitle, network), localID);
+      prepared(db, 'UPDATE chats SET search_title = ? WHERE local_id = ?').run(titleText(c.title, c.customTitle, network), localID);
     }
     return getLocal(localID);
   });
@@ -126,9 +126,10 @@ export function chatQueries(db: DB) {
     }
     const ks = keyset(['last_activity', 'local_id'], q.cursor && [q.cursor.lastActivity, q.cursor.localID], q.direction);
     if (ks.where) conds.push(ks.where);
-    const rows = db
-      .prepare(`SELECT * FROM chats ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${ks.order} LIMIT ?`)
-      .all(...params, ...ks.params, q.limit + 1) as Row[];
+    const rows = prepared(
+      db,
+      `SELECT * FROM chats ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${ks.order} LIMIT ?`,
+    ).all(...params, ...ks.params, q.limit + 1) as Row[];
     const page = ks.finish(rows, q.limit);
     return { hasMore: page.hasMore, items: page.items.map(toChat) };
   }
@@ -201,11 +202,12 @@ export function chatQueries(db: DB) {
       const out = new Map<number, ParticipantRecord[]>(chatLocalIDs.map((id) => [id, []]));
       if (!chatLocalIDs.length) return out;
       // Positions run 0..n-1 in every chat, so "the first `limit`" is a range: one query for all chats.
-      const rows = db
-        .prepare(`SELECT u.*, p.chat_local_id AS p_chat, p.user_id, p.account_id AS p_account_id, p.is_admin, p.is_pending, p.is_network_bot
+      const rows = prepared(
+        db,
+        `SELECT u.*, p.chat_local_id AS p_chat, p.user_id, p.account_id AS p_account_id, p.is_admin, p.is_pending, p.is_network_bot
           FROM participants p LEFT JOIN users u ON u.account_id = p.account_id AND u.id = p.user_id
-          WHERE p.chat_local_id IN (${chatLocalIDs.map(() => '?').join(',')}) AND p.position < ? ORDER BY p.chat_local_id, p.position`)
-        .all(...chatLocalIDs, limit) as Row[];
+          WHERE p.chat_local_id IN (${chatLocalIDs.map(() => '?').join(',')}) AND p.position < ? ORDER BY p.chat_local_id, p.position`,
+      ).all(...chatLocalIDs, limit) as Row[];
       for (const r of rows) out.get(r.p_chat as number)?.push(participantRecord(r, r.p_account_id as string));
       return out;
     },

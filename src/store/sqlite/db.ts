@@ -4,6 +4,24 @@ import { fold } from '../text.ts';
 
 export type DB = Database.Database;
 
+const statements = new WeakMap<DB, Map<string, Database.Statement>>();
+const STATEMENT_CACHE = 500;
+
+/**
+ * A prepared statement for SQL built at run time (filters, keyset directions),
+ * kept for reuse: preparing costs as much as running a small query.
+ */
+export function prepared(db: DB, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let st = cache.get(sql);
+  if (!st) {
+    if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
+    cache.set(sql, (st = db.prepare(sql)));
+  }
+  return st;
+}
+
 /** Opens (creating if needed) the database file and brings its schema up to date. */
 export function openDatabase(file: string): DB {
   const db = new Database(file);

@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import type { DB } from './db.ts';
+import { prepared, type DB } from './db.ts';
 import type { MessageRecord, ReactionRecord } from '../records.ts';
 import type { Direction, MessageInsert, MessageKey, MessagePatch, MessageSearchQuery } from '../repository.ts';
 import { ftsQuery } from '../text.ts';
@@ -54,12 +53,7 @@ export function messageQueries(db: DB) {
     for (const m of records) m.reactions = byMessage.get(m.rowID) ?? [];
     return records;
   }
-  const reactionStatements = new Map<number, Statement>();
-  const reactionsFor = (n: number) => {
-    let st = reactionStatements.get(n);
-    if (!st) reactionStatements.set(n, (st = db.prepare(`SELECT * FROM reactions WHERE message_row_id IN (${Array(n).fill('?').join(',')}) ORDER BY timestamp, participant_id`)));
-    return st;
-  };
+  const reactionsFor = (n: number) => prepared(db, `SELECT * FROM reactions WHERE message_row_id IN (${Array(n).fill('?').join(',')}) ORDER BY timestamp, participant_id`);
   const one = (r: Row | undefined) => (r ? withReactions([toMessage(r)])[0] : undefined);
   const mustRow = (rowID: number) => {
     const m = one(byRow.get(rowID) as Row | undefined);
@@ -165,7 +159,7 @@ export function messageQueries(db: DB) {
         sets.push(`${PATCH_COLUMNS[key]} = ?`);
         params.push(JSON_COLUMNS.has(key) ? json(value) : typeof value === 'boolean' ? int(value) : value);
       }
-      if (sets.length) db.prepare(`UPDATE messages SET ${sets.join(', ')} WHERE row_id = ?`).run(...params, rowID);
+      if (sets.length) prepared(db, `UPDATE messages SET ${sets.join(', ')} WHERE row_id = ?`).run(...params, rowID);
       return mustRow(rowID);
     },
     async deleteMessage(rowID: number) {
@@ -179,9 +173,7 @@ export function messageQueries(db: DB) {
     },
     async listMessages(chatLocalID: number, q: { cursor?: MessageKey; direction: Direction; limit: number }) {
       const ks = keyset(['m.sort_key'], q.cursor && [q.cursor.sortKey], q.direction);
-      const rows = db
-        .prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = ? ${ks.where ? `AND ${ks.where}` : ''} ORDER BY ${ks.order} LIMIT ?`)
-        .all(chatLocalID, ...ks.params, q.limit + 1) as Row[];
+      const rows = prepared(db, `SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = ? ${ks.where ? `AND ${ks.where}` : ''} ORDER BY ${ks.order} LIMIT ?`).all(chatLocalID, ...ks.params, q.limit + 1) as Row[];
       const page = ks.finish(rows, q.limit);
       return { hasMore: page.hasMore, items: withReactions(page.items.map(toMessage)) };
     },
@@ -216,9 +208,7 @@ export function messageQueries(db: DB) {
       if (ks.where) conds.push(ks.where);
       const from = match ? `FROM messages_fts f JOIN messages m ON m.sort_key = f.rowid JOIN chats c ON c.local_id = m.chat_local_id` : FROM;
       if (match) conds.unshift('messages_fts MATCH ?');
-      const rows = db
-        .prepare(`SELECT ${MESSAGE_COLUMNS} ${from} WHERE ${conds.join(' AND ')} ORDER BY ${ks.order} LIMIT ?`)
-        .all(...(match ? [match] : []), ...params, ...ks.params, q.limit + 1) as Row[];
+      const rows = prepared(db, `SELECT ${MESSAGE_COLUMNS} ${from} WHERE ${conds.join(' AND ')} ORDER BY ${ks.order} LIMIT ?`).all(...(match ? [match] : []), ...params, ...ks.params, q.limit + 1) as Row[];
       const page = ks.finish(rows, q.limit);
       return { hasMore: page.hasMore, items: withReactions(page.items.map(toMessage)) };
     },

@@ -118,8 +118,10 @@ export const MIGRATIONS: string[] = [
   -- sorting them all. New messages are indexed by the store's one insert path, a batch
   -- at a time in the inserting transaction (much faster than a per-row trigger);
   -- updates and deletes are kept in step by triggers.
+  -- prefix: the last word of a query is a prefix ("din" finds "dinner"); indexes of
+  -- 1- to 3-letter prefixes keep short prefixes from expanding to thousands of words.
   CREATE VIRTUAL TABLE messages_fts USING fts5(
-    text, content = '', contentless_delete = 1, detail = none,
+    text, content = '', contentless_delete = 1, detail = none, prefix = '1 2 3',
     tokenize = 'unicode61 remove_diacritics 2'
   );
   CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.plain IS NOT NULL BEGIN
@@ -218,5 +220,32 @@ export const MIGRATIONS: string[] = [
   `,
   /* 4: members in their order, without sorting */ `
   CREATE INDEX participants_position ON participants(chat_local_id, position);
+  `,
+  /* 5: a version per chat, bumped by any change to the chat, its members, its messages or their reactions */ `
+  ALTER TABLE chats ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+  CREATE TRIGGER chats_version AFTER UPDATE ON chats WHEN new.version = old.version BEGIN
+    UPDATE chats SET version = old.version + 1 WHERE local_id = new.local_id;
+  END;
+  CREATE TRIGGER participants_version_insert AFTER INSERT ON participants BEGIN
+    UPDATE chats SET version = version + 1 WHERE local_id = new.chat_local_id;
+  END;
+  CREATE TRIGGER participants_version_delete AFTER DELETE ON participants BEGIN
+    UPDATE chats SET version = version + 1 WHERE local_id = old.chat_local_id;
+  END;
+  CREATE TRIGGER messages_version_update AFTER UPDATE ON messages BEGIN
+    UPDATE chats SET version = version + 1 WHERE local_id = new.chat_local_id;
+  END;
+  CREATE TRIGGER messages_version_delete AFTER DELETE ON messages BEGIN
+    UPDATE chats SET version = version + 1 WHERE local_id = old.chat_local_id;
+  END;
+  CREATE TRIGGER reactions_version_insert AFTER INSERT ON reactions BEGIN
+    UPDATE chats SET version = version + 1 WHERE local_id = (SELECT chat_local_id FROM messages WHERE row_id = new.message_row_id);
+  END;
+  CREATE TRIGGER reactions_version_update AFTER UPDATE ON reactions BEGIN
+    UPDATE chats SET version = version + 1 WHERE local_id = (SELECT chat_local_id FROM messages WHERE row_id = new.message_row_id);
+  END;
+  CREATE TRIGGER reactions_version_delete AFTER DELETE ON reactions BEGIN
+    UPDATE chats SET version = version + 1 WHERE local_id = (SELECT chat_local_id FROM messages WHERE row_id = old.message_row_id);
+  END;
   `,
 ];

@@ -67,6 +67,7 @@ export function toChat(r: Row): ChatRecord {
     reminder: parse(r.reminder, null),
     participantCount: r.participant_count as number,
     createdAt: r.created_at as number,
+    version: r.version as number,
   };
 }
 

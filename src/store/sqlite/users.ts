@@ -1,4 +1,4 @@
-import type { DB } from './db.ts';
+import { prepared, type DB } from './db.ts';
 import type { UserRecord } from '../records.ts';
 import type { ContactKey, Direction } from '../repository.ts';
 import { fold, words } from '../text.ts';
@@ -57,7 +57,7 @@ export function userQueries(db: DB) {
       if (m.phoneNumber?.replace(/\D/g, '')) (conds.push('digits(phone_number) = ?'), params.push(m.phoneNumber.replace(/\D/g, '')));
       if (m.email) (conds.push('lower(email) = lower(?)'), params.push(m.email));
       if (!conds.length) return [];
-      const rows = db.prepare(`SELECT * FROM users WHERE account_id = ? AND (${conds.join(' OR ')}) AND is_self = 0`).all(...params) as Row[];
+      const rows = prepared(db, `SELECT * FROM users WHERE account_id = ? AND (${conds.join(' OR ')}) AND is_self = 0`).all(...params) as Row[];
       return rows.map(toUser);
     },
     async listContacts(accountID: string, q: { text?: string; cursor?: ContactKey; direction: Direction; limit: number }) {
@@ -68,9 +68,7 @@ export function userQueries(db: DB) {
       if (q.text?.trim() && !ws.length) return { hasMore: false, items: [] }; // nothing searchable in the text
       for (const w of ws) (conds.push('instr(search_text, ?) > 0'), params.push(w));
       if (ks.where) conds.push(ks.where);
-      const rows = db
-        .prepare(`SELECT * FROM users WHERE ${conds.join(' AND ')} ORDER BY ${ks.order} LIMIT ?`)
-        .all(...params, ...ks.params, q.limit + 1) as Row[];
+      const rows = prepared(db, `SELECT * FROM users WHERE ${conds.join(' AND ')} ORDER BY ${ks.order} LIMIT ?`).all(...params, ...ks.params, q.limit + 1) as Row[];
       const page = ks.finish(rows, q.limit);
       return { hasMore: page.hasMore, items: page.items.map((r) => ({ ...toUser(r), sortName: r.sort_name as string })) };
     },
