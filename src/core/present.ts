@@ -27,12 +27,13 @@ export function presentParticipant(p: ParticipantRecord): Participant {
   return { ...presentUser(p), isAdmin: !!p.isAdmin, isPending: !!p.isPending, isNetworkBot: !!p.isNetworkBot };
 }
 
-export function presentAccount(a: AccountRecord, self: UserRecord | undefined): Account {
+export function presentAccount(a: AccountRecord, self: UserRecord | undefined, connection?: Account['connection']): Account {
   return {
     accountID: a.id,
     bridge: { id: a.bridgeId, type: a.bridgeType, provider: a.provider },
     network: a.network,
     user: presentUser(self ?? { accountID: a.id, id: a.selfUserID, isSelf: true }),
+    ...(connection ? { connection } : {}),
   };
 }
 

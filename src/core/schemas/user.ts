@@ -35,6 +35,13 @@ export const Account = z
     bridge: Bridge,
     network: z.string().optional().describe('Name of the network, e.g. WhatsApp.'),
     user: User,
+    connection: z
+      .object({
+        state: z.enum(['connecting', 'connected', 'bad-credentials', 'transient-disconnect', 'disconnected', 'offline']),
+        message: z.string().optional(),
+      })
+      .optional()
+      .describe("Switchboard extension: how the account's connector stands ('offline': no connector is running for it)."),
   })
   .meta({ id: 'Account', description: 'A chat account connected to this server.' });
 export type Account = z.infer<typeof Account>;

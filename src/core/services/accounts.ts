@@ -64,7 +64,7 @@ export class Accounts {
 
   async list(): Promise<Account[]> {
     const accounts = await this.core.repo.listAccounts();
-    return Promise.all(accounts.map(async (a) => presentAccount(a, await this.core.repo.getUser(a.id, a.selfUserID))));
+    return Promise.all(accounts.map(async (a) => presentAccount(a, await this.core.repo.getUser(a.id, a.selfUserID), this.core.connectionState(a.id) ?? { state: 'offline' })));
   }
 
   /** Stores a new account with its owner's profile and starts its connector. */
