@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # System packages the integration tests need (Debian names): the OAuth consent
 # page is clicked through in a real Chromium and its screenshot read back by OCR.
-SYSTEM_PACKAGES=(chromium tesseract-ocr)
+SYSTEM_PACKAGES=(chromium tesseract-ocr prosody)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

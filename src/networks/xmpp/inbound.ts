@@ -176,7 +176,9 @@ export class Inbound {
     }
     const markers = parseMarkers(m);
     if (markers.receiptFor && !group && !isSelf) {
-      await sink.event({ type: 'sendStatus', chatRemoteID: chat, remoteID: await x.refs.resolve(chat, markers.receiptFor), status: 'SUCCESS', deliveredTo: [senderID] });
+      const target = await x.refs.resolve(chat, markers.receiptFor);
+      const author = x.refs.about(chat, target)?.sender;
+      if (!author || author === self) await sink.event({ type: 'sendStatus', chatRemoteID: chat, remoteID: target, status: 'SUCCESS', deliveredTo: [senderID] });
     }
     if (markers.receiptRequest && body !== null && !group && !isSelf && src.kind === 'live' && m.attrs.id) {
       await x.session.send(xml('message', { to: replyTo, id: randomUUID() }, receiptReceived(m.attrs.id))).catch(() => {});

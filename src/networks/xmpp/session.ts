@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { client as xmppClient, xml, type Client, type CredentialsHandler, type XmlElement } from '@xmpp/client';
+import { client as xmppClient, xml, type Client, type CredentialsHandler, type TransportClass, type XmlElement } from '@xmpp/client';
 import type { ConnectionState } from '../connector.ts';
 import { parseJid } from './jid.ts';
 import { ScramSha1, ScramSha256 } from './xep/scram.ts';
@@ -109,6 +109,20 @@ export class Session extends EventEmitter {
     this.bareJid = `${parseJid(opts.jid).local}@${parseJid(opts.jid).domain}`;
     this.client = xmppClient({ service: serviceURI(opts), domain: parseJid(opts.jid).domain, resource: opts.resource, credentials: credentialsHandler(opts), timeout: 10_000 });
     this.client.reconnect.stop(); // reconnection is ours, with backoff
+    // Direct TLS checks the certificate against the XMPP domain (XEP-0368), not the
+    // host connected to (as STARTTLS already does).
+    const domain = parseJid(opts.jid).domain;
+    const tlsTransport = this.client.transports.find((T) => T.prototype.socketParameters('xmpps://example.org:5223') !== undefined);
+    if (tlsTransport) {
+      const base = tlsTransport.prototype.socketParameters;
+      const DomainTLS = function () {} as unknown as TransportClass;
+      DomainTLS.prototype = Object.create(tlsTransport.prototype);
+      DomainTLS.prototype.socketParameters = function (service: string) {
+        const params = base.call(this, service);
+        return params && { ...params, servername: domain };
+      };
+      this.client.transports.unshift(DomainTLS);
+    }
     // Fast SCRAM first (SHA-256 preferred), replacing the library's slow SCRAM-SHA-1.
     const mechs = this.client.saslFactory._mechs.filter((m) => !m.name.startsWith('SCRAM-'));
     this.client.saslFactory._mechs = [{ name: 'SCRAM-SHA-256', mech: ScramSha256 }, { name: 'SCRAM-SHA-1', mech: ScramSha1 }, ...mechs];

@@ -82,6 +82,11 @@ declare module '@xmpp/client' {
     lang?: string;
   }
 
+  export interface TransportClass {
+    new (...args: never[]): unknown;
+    prototype: { socketParameters(service: string): Record<string, unknown> | undefined };
+  }
+
   export interface Client extends EventEmitter {
     jid: Jid | null;
     status: string;
@@ -92,6 +97,8 @@ declare module '@xmpp/client' {
     iqCallee: IqCallee;
     streamManagement: StreamManagement;
     saslFactory: { _mechs: Array<{ name: string; mech: unknown }> };
+    /** Connection classes, tried in order; each maps a service URI to socket parameters. */
+    transports: Array<TransportClass>;
     isSecure(): boolean;
     start(): Promise<Jid>;
     stop(): Promise<void>;
