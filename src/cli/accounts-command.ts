@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { dataDirOption, port, withCore } from './options.ts';
-import { addXmppAccount, removeAccount } from '../networks/xmpp/account.ts';
+import { addXmppAccount, removeAccount } from './xmpp-account.ts';
 
 export function registerAccounts(cli: Command): void {
   const accounts = cli.command('accounts').description('manage chat accounts');

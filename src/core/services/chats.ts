@@ -7,8 +7,8 @@ import type { ChatStatePatch, Page } from '../../store/repository.ts';
 import type { Chat, ChatWithPreview, CreateChatOutput, DraftAttachment } from '../schemas/chat.ts';
 import type { ChatDraftInput, CreateChatBody, FocusBody, ListChatsQuery, PatchChatBody, ReminderBody, SearchChatsQuery, StartChatBody } from '../schemas/inputs.ts';
 import type { Core } from '../core.ts';
-import { canCreateChats, canMarkRead, canNotifyAnyway, canResolveUsers, canUpdateChatInfo, ConnectorRefusal } from '../../networks/connector.ts';
-import { badRequest, refused } from '../errors.ts';
+import { canCreateChats, canMarkRead, canNotifyAnyway, canResolveUsers, canUpdateChatInfo } from '../../networks/connector.ts';
+import { badRequest, networkCall, refused } from '../errors.ts';
 import { cursorPage, decodeCursor } from '../cursors.ts';
 import { presentChat, presentMessage } from '../present.ts';
 import { requireFeature } from '../capabilities.ts';
@@ -191,7 +191,7 @@ export class Chats {
     if (Object.keys(networkChange).length) {
       const client = this.core.client(chat.accountID);
       if (!canUpdateChatInfo(client)) throw refused('CHAT_INFO_UNSUPPORTED', `${network} chats cannot be changed from here.`);
-      await client.updateChatInfo(ref, networkChange);
+      await networkCall(network, () => client.updateChatInfo(ref, networkChange));
     }
     return this.commit(chat, patch);
   }
@@ -275,7 +275,7 @@ export class Chats {
     if (client && canMarkRead(client)) {
       const ref = await this.core.chatRef(chat);
       const target = upTo ?? (await this.core.repo.latestMessages([chat.localID])).get(chat.localID);
-      await client.markRead(ref, target?.remoteID ? { id: target.id, remoteID: target.remoteID, timestamp: target.timestamp, isSender: target.isSender } : undefined);
+      await networkCall(await this.core.networkName(chat.accountID), () => client.markRead(ref, target?.remoteID ? { id: target.id, remoteID: target.remoteID, timestamp: target.timestamp, isSender: target.isSender } : undefined));
     }
     return this.commit(updated, { isMarkedUnread: false });
   }
@@ -299,12 +299,8 @@ export class Chats {
     if (!canNotifyAnyway(client)) {
       throw refused('NOTIFY_ANYWAY_UNSUPPORTED', `${network} has no way to notify someone despite their focus state, so nothing was sent.`, { network });
     }
-    try {
-      await client.notifyAnyway(await this.core.chatRef(chat));
-    } catch (err) {
-      if (err instanceof ConnectorRefusal) throw refused(err.code, err.message, { network });
-      throw err;
-    }
+    const ref = await this.core.chatRef(chat);
+    await networkCall(network, () => client.notifyAnyway(ref));
     return this.view(await this.core.chat(chat.id));
   }
 
@@ -321,7 +317,7 @@ export class Chats {
     }
     const client = this.core.client(account.id);
     if (!canCreateChats(client)) throw refused('CREATE_CHAT_UNSUPPORTED', `${account.network} chats cannot be created from here.`);
-    const remote = await this.refusalsAsErrors(account.network, () => client.createChat({ type: body.type, participantIDs: body.participantIDs, title: body.title }));
+    const remote = await networkCall(account.network, () => client.createChat({ type: body.type, participantIDs: body.participantIDs, title: body.title }));
     const chat = await this.core.ingest.chat(account, remote);
     return this.created(chat, 'created', body.messageText);
   }
@@ -348,7 +344,7 @@ export class Chats {
     const existing = await this.core.repo.findDirectChat(account.id, userID);
     if (existing) return this.created(existing, 'existing', body.messageText);
     if (!canCreateChats(client)) throw refused('CREATE_CHAT_UNSUPPORTED', `${account.network} chats cannot be created from here.`);
-    const remote = await this.refusalsAsErrors(account.network, () => client.createChat({ type: 'single', participantIDs: [userID] }));
+    const remote = await networkCall(account.network, () => client.createChat({ type: 'single', participantIDs: [userID] }));
     return this.created(await this.core.ingest.chat(account, remote), 'created', body.messageText);
   }
 
@@ -356,14 +352,5 @@ export class Chats {
     if (firstMessage) await this.core.messages.send(chat.id, { text: firstMessage });
     const view = await this.view((await this.core.repo.getChat(chat.id))!);
     return { ...view, chatID: view.id, status };
-  }
-
-  private async refusalsAsErrors<T>(network: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof ConnectorRefusal) throw refused(err.code, err.message, { network });
-      throw err;
-    }
   }
 }

@@ -8,7 +8,7 @@ import type { ChatCapabilities } from '../schemas/capabilities.ts';
 import type { Core } from '../core.ts';
 import type { ConnectorEvent, MessageRef, OutgoingMessage, RemoteAttachment } from '../../networks/connector.ts';
 import { canDelete, canEdit, canReact, SendError } from '../../networks/connector.ts';
-import { badRequest, notFound, refused } from '../errors.ts';
+import { badRequest, networkCall, notFound, refused } from '../errors.ts';
 import { cursorPage, decodeCursor } from '../cursors.ts';
 import { presentMessage } from '../present.ts';
 import { attachmentKind, checkAttachment, checkDeleteForEveryone, checkEdit, checkReaction, checkText, isEmoji, requireFeature, type AttachmentHint } from '../capabilities.ts';
@@ -256,7 +256,8 @@ export class Messages {
     checkText(caps, text.plain, network);
     const client = this.core.client(chat.accountID);
     if (!canEdit(client)) throw refused('EDIT_UNSUPPORTED', `${network} messages cannot be edited from here.`);
-    await client.editMessage(await this.core.chatRef(chat), this.ref(m), text);
+    const ref = await this.core.chatRef(chat);
+    await networkCall(network, () => client.editMessage(ref, this.ref(m), text));
     const updated = await this.core.repo.updateMessage(m.rowID, {
       text: text.text,
       plain: text.plain,
@@ -289,11 +290,13 @@ export class Messages {
       if (m.isDeleted) throw refused('MESSAGE_DELETED', 'The message is already deleted.');
       checkDeleteForEveryone(caps, m.timestamp, this.core.now(), network);
       if (!canDelete(client)) throw refused('DELETE_UNSUPPORTED', `${network} messages cannot be deleted from here.`);
-      if (m.remoteID) await client.deleteMessage(await this.core.chatRef(chat), this.ref(m), true);
+      const ref = await this.core.chatRef(chat);
+      if (m.remoteID) await networkCall(network, () => client.deleteMessage(ref, this.ref(m), true));
       await this.core.repo.updateMessage(m.rowID, { isDeleted: true, text: null, plain: null, attachments: [], mediaFlags: 0 });
     } else {
       if (caps.deleteForMe === false) throw refused('DELETE_FOR_ME_UNSUPPORTED', `${network} cannot delete a message only for you.`);
-      if (m.remoteID && canDelete(client)) await client.deleteMessage(await this.core.chatRef(chat), this.ref(m), false);
+      const ref = await this.core.chatRef(chat);
+      if (m.remoteID && canDelete(client)) await networkCall(network, () => client.deleteMessage(ref, this.ref(m), false));
       await this.core.repo.deleteMessage(m.rowID);
       if (!m.isSender && !m.isDeleted) await this.core.repo.setReadMarker(chat.localID, chat.lastReadSortKey ?? 0);
     }
@@ -309,7 +312,8 @@ export class Messages {
     checkReaction(caps, key, network);
     const client = this.core.client(chat.accountID);
     if (!canReact(client)) throw refused('REACTION_UNSUPPORTED', `${network} reactions cannot be sent from here.`);
-    await client.addReaction(await this.core.chatRef(chat), this.ref(m), key);
+    const ref = await this.core.chatRef(chat);
+    await networkCall(network, () => client.addReaction(ref, this.ref(m), key));
     const account = await this.core.account(chat.accountID);
     await this.core.repo.putReaction(m.rowID, { participantID: account.selfUserID, key, emoji: isEmoji(key), timestamp: this.core.now() }, (caps.reactionCount ?? 1) === 1);
     this.core.events.emit('message.upserted', chat.id, [m.id]);
@@ -326,7 +330,8 @@ export class Messages {
     }
     const client = this.core.client(chat.accountID);
     if (!canReact(client)) throw refused('REACTION_UNSUPPORTED', `${network} reactions cannot be removed from here.`);
-    await client.removeReaction(await this.core.chatRef(chat), this.ref(m), key);
+    const ref = await this.core.chatRef(chat);
+    await networkCall(network, () => client.removeReaction(ref, this.ref(m), key));
     await this.core.repo.deleteReaction(m.rowID, account.selfUserID, key);
     this.core.events.emit('message.upserted', chat.id, [m.id]);
     return { success: true as const, chatID: chat.id, messageID: m.id, reactionKey: key };

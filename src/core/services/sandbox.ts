@@ -6,8 +6,8 @@ import type { Message } from '../schemas/message.ts';
 import type { ClockOutput, IncomingBody, SandboxAccountOutput, ScriptedSend } from '../schemas/sandbox.ts';
 import type * as z from 'zod';
 import type { Core } from '../core.ts';
-import { canSimulate, ConnectorRefusal, type ChatRef, type MessageRef, type NetworkClient, type SimulationCommand, type Simulates } from '../../networks/connector.ts';
-import { badRequest, notFound, refused } from '../errors.ts';
+import { canSimulate, type ChatRef, type MessageRef, type NetworkClient, type SimulationCommand, type Simulates } from '../../networks/connector.ts';
+import { badRequest, networkCall, notFound, refused } from '../errors.ts';
 import { messageID } from '../ids.ts';
 import { iso } from '../present.ts';
 import { fileTypeFromBuffer } from 'file-type';
@@ -34,12 +34,8 @@ export class Sandbox {
   }
 
   private async run(accountID: string, command: SimulationCommand) {
-    try {
-      return await this.simulator(accountID).simulate(command);
-    } catch (err) {
-      if (err instanceof ConnectorRefusal) throw refused(err.code, err.message);
-      throw err;
-    }
+    const simulator = this.simulator(accountID);
+    return networkCall(await this.core.networkName(accountID), () => simulator.simulate(command));
   }
 
   private async target(chatID: string): Promise<{ chat: ChatRecord; ref: ChatRef }> {

@@ -13,7 +13,6 @@ import type {
   NotifiesAnyway, OutgoingMessage, ReactsToMessages, RemoteChat, RemoteUser, ResolvesUsers, SearchesUsers, SendResult, SendsReadReceipts, SendsTyping,
 } from '../connector.ts';
 import { ConnectorRefusal, SendError } from '../connector.ts';
-import { refused } from '../../core/errors.ts';
 import { readPassword, type XmppAccountConfig } from './account.ts';
 import { NotConnectedError, Session } from './session.ts';
 import { Memory } from './memory.ts';
@@ -182,7 +181,7 @@ class XmppClient
   /** For operations core applies only when they succeed: wait a little for a reconnection, else refuse. */
   private async online(): Promise<Shared> {
     if (!this.x || !(await this.whenReady(OP_WAIT_MS))) {
-      throw refused('NETWORK_UNAVAILABLE', `The XMPP account ${this.config.jid} is not connected right now, so nothing was sent; try again once it is back.`);
+      throw new ConnectorRefusal('NETWORK_UNAVAILABLE', `The XMPP account ${this.config.jid} is not connected right now, so nothing was sent; try again once it is back.`);
     }
     return this.x;
   }
@@ -247,7 +246,7 @@ class XmppClient
     try {
       await x.session.send(xml('message', { to, type, id }, ...children, originID(id)));
     } catch (err) {
-      if (err instanceof NotConnectedError) throw refused('NETWORK_UNAVAILABLE', `The XMPP connection dropped; nothing was sent.`);
+      if (err instanceof NotConnectedError) throw new ConnectorRefusal('NETWORK_UNAVAILABLE', `The XMPP connection dropped; nothing was sent.`);
       throw err;
     }
   }

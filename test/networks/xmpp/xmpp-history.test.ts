@@ -8,7 +8,7 @@ import type { Chat } from '@beeper/desktop-api/resources/chats/chats';
 import type { Message } from '@beeper/desktop-api/resources/shared';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { waitFor } from '../../helpers/expect.ts';
-import { addXmppAccount } from '../../../src/networks/xmpp/account.ts';
+import { addXmppAccount } from '../../../src/cli/xmpp-account.ts';
 import { childText, iq, peer, startProsody, tcpProxy, type Peer, type Prosody, type Proxy } from './harness.ts';
 
 const ACCOUNT = 'xmpp-alice-localhost';
