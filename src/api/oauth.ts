@@ -153,6 +153,18 @@ function isLocalBrowser(request: FastifyRequest): boolean {
 
 // ---- the routes ----------------------------------------------------------
 
+/** Where the OAuth endpoints are, for discovery documents (RFC 8414 metadata, /v1/info). */
+export function oauthEndpoints(base: string) {
+  return {
+    authorization_endpoint: `${base}/oauth/authorize`,
+    token_endpoint: `${base}/oauth/token`,
+    introspection_endpoint: `${base}/oauth/introspect`,
+    userinfo_endpoint: `${base}/oauth/userinfo`,
+    revocation_endpoint: `${base}/oauth/revoke`,
+    registration_endpoint: `${base}/oauth/register`,
+  };
+}
+
 export function registerOAuth(app: FastifyInstance, deps: OAuthDeps): void {
   const { core, baseURL, limiter, hostPolicy } = deps;
   const sessions = new Sessions();
@@ -205,12 +217,7 @@ export function registerOAuth(app: FastifyInstance, deps: OAuthDeps): void {
       const base = baseURL();
       return {
         issuer: base,
-        authorization_endpoint: `${base}/oauth/authorize`,
-        token_endpoint: `${base}/oauth/token`,
-        registration_endpoint: `${base}/oauth/register`,
-        introspection_endpoint: `${base}/oauth/introspect`,
-        revocation_endpoint: `${base}/oauth/revoke`,
-        userinfo_endpoint: `${base}/oauth/userinfo`,
+        ...oauthEndpoints(base),
         scopes_supported: [...SCOPES],
         response_types_supported: ['code'],
         response_modes_supported: ['query'],

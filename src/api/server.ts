@@ -14,7 +14,7 @@ import { authenticate, AuthFailureLimiter, checkHost, isLocalOrigin } from './se
 import type { RouteDef } from './route.ts';
 import { buildOpenApi } from './openapi.ts';
 import { attachWebSocket } from './ws/server.ts';
-import { registerOAuth } from './oauth.ts';
+import { oauthEndpoints, registerOAuth } from './oauth.ts';
 import { registerMcp } from './mcp/http.ts';
 import { infoRoutes } from './resources/info.ts';
 import { accountRoutes } from './resources/accounts.ts';
@@ -69,14 +69,7 @@ export function createServer(opts: ServerOptions): Server {
         platform: { os: process.platform, arch: process.arch, release: os.release() },
         server: { status: 'running', base_url: base, port: boundPort, hostname: opts.host, remote_access: opts.remote, mcp_enabled: true },
         endpoints: {
-          oauth: {
-            authorization_endpoint: `${base}/oauth/authorize`,
-            token_endpoint: `${base}/oauth/token`,
-            introspection_endpoint: `${base}/oauth/introspect`,
-            userinfo_endpoint: `${base}/oauth/userinfo`,
-            revocation_endpoint: `${base}/oauth/revoke`,
-            registration_endpoint: `${base}/oauth/register`,
-          },
+          oauth: oauthEndpoints(base),
           spec: `${base}/v1/spec`,
           mcp: `${base}/v0/mcp`,
           ws_events: `${base.replace(/^http/, 'ws')}/v1/ws`,

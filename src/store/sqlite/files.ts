@@ -4,31 +4,18 @@ import type { Row } from './rows.ts';
 
 const opt = (v: unknown) => (v === null ? undefined : (v as number));
 
-function toUpload(r: Row): UploadRecord {
-  return {
-    id: r.id as string,
-    path: r.path as string,
-    fileName: r.file_name as string,
-    mimeType: r.mime_type as string,
-    size: r.size as number,
-    width: opt(r.width),
-    height: opt(r.height),
-    duration: opt(r.duration),
-    createdAt: r.created_at as number,
-  };
-}
-function toMedia(r: Row): MediaRecord {
-  return {
-    url: r.url as string,
-    path: r.path as string,
-    fileName: r.file_name as string,
-    mimeType: r.mime_type as string,
-    size: r.size as number,
-    width: opt(r.width),
-    height: opt(r.height),
-    duration: opt(r.duration),
-  };
-}
+/** The columns uploads and media share: where the file is and what it is. */
+const fileFields = (r: Row) => ({
+  path: r.path as string,
+  fileName: r.file_name as string,
+  mimeType: r.mime_type as string,
+  size: r.size as number,
+  width: opt(r.width),
+  height: opt(r.height),
+  duration: opt(r.duration),
+});
+const toUpload = (r: Row): UploadRecord => ({ id: r.id as string, ...fileFields(r), createdAt: r.created_at as number });
+const toMedia = (r: Row): MediaRecord => ({ url: r.url as string, ...fileFields(r) });
 
 export function fileQueries(db: DB) {
   const putUpload = db.prepare(`INSERT OR REPLACE INTO uploads (id, path, file_name, mime_type, size, width, height, duration, created_at)
