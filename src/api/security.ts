@@ -17,11 +17,23 @@ export interface HostPolicy {
 /** A request whose Host is not this server on the loopback (DNS rebinding) is refused. */
 export function checkHost(policy: HostPolicy, host: string | undefined): void {
   if (policy.remote) return;
-  const port = policy.port();
-  const allowed = [...LOOPBACK_NAMES, ...policy.names].flatMap((n) => [`${n}:${port}`, ...(port === 80 ? [n] : [])]);
-  if (!host || !allowed.includes(host.toLowerCase())) {
-    throw new ApiError(403, 'HOST_NOT_ALLOWED', `Requests must be addressed to this machine (Host ${allowed[0]}); "${host ?? ''}" is refused. Start the server with --remote to accept other hosts.`);
+  const allowed = allowedHosts(policy);
+  if (!host || !allowed.has(host.toLowerCase())) {
+    throw new ApiError(403, 'HOST_NOT_ALLOWED', `Requests must be addressed to this machine (Host ${[...allowed][0]}); "${host ?? ''}" is refused. Start the server with --remote to accept other hosts.`);
   }
+}
+
+const hostSets = new WeakMap<HostPolicy, { port: number; hosts: Set<string> }>();
+
+/** The Host values a policy accepts, computed again only when the port changes (after listen). */
+function allowedHosts(policy: HostPolicy): Set<string> {
+  const port = policy.port();
+  let entry = hostSets.get(policy);
+  if (entry?.port !== port) {
+    entry = { port, hosts: new Set([...LOOPBACK_NAMES, ...policy.names].flatMap((n) => [`${n}:${port}`, ...(port === 80 ? [n] : [])])) };
+    hostSets.set(policy, entry);
+  }
+  return entry.hosts;
 }
 
 /** Origins of pages served from this machine: the only ones allowed cross-origin. */

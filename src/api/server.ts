@@ -2,7 +2,6 @@
 // every route from the resource modules registered from its declaration.
 import os from 'node:os';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
 import * as z from 'zod';
@@ -10,7 +9,8 @@ import type { Core } from '../core/core.ts';
 import type { InfoOutput } from '../core/schemas/outputs.ts';
 import { coerceQuery } from './coerce.ts';
 import { errorHandler, notFoundHandler, validationError } from './errors.ts';
-import { authenticate, AuthFailureLimiter, checkHost, isLocalOrigin } from './security.ts';
+import { authenticate, AuthFailureLimiter, checkHost } from './security.ts';
+import { applyCors } from './cors.ts';
 import type { RouteDef } from './route.ts';
 import { buildOpenApi } from './openapi.ts';
 import { attachWebSocket } from './ws/server.ts';
@@ -60,24 +60,27 @@ export function createServer(opts: ServerOptions): Server {
   let boundPort = opts.port;
   const baseURL = () => `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host}:${boundPort}`;
   let spec: Record<string, unknown> | undefined;
+  let info: InfoOutput | undefined;
 
   const facts: ServerFacts = {
-    info: () => {
-      const base = baseURL();
-      return {
-        app: { name: APP_NAME, version: opts.version, bundle_id: BUNDLE_ID },
-        platform: { os: process.platform, arch: process.arch, release: os.release() },
-        server: { status: 'running', base_url: base, port: boundPort, hostname: opts.host, remote_access: opts.remote, mcp_enabled: true },
-        endpoints: {
-          oauth: oauthEndpoints(base),
-          spec: `${base}/v1/spec`,
-          mcp: `${base}/v0/mcp`,
-          ws_events: `${base.replace(/^http/, 'ws')}/v1/ws`,
-        },
-      };
-    },
+    // Computed once per bound port: it describes the server, which does not change.
+    info: () => (info ??= describe()),
     spec: () => (spec ??= buildOpenApi(routes, { version: opts.version, baseURL: baseURL() })),
   };
+  function describe(): InfoOutput {
+    const base = baseURL();
+    return {
+      app: { name: APP_NAME, version: opts.version, bundle_id: BUNDLE_ID },
+      platform: { os: process.platform, arch: process.arch, release: os.release() },
+      server: { status: 'running', base_url: base, port: boundPort, hostname: opts.host, remote_access: opts.remote, mcp_enabled: true },
+      endpoints: {
+        oauth: oauthEndpoints(base),
+        spec: `${base}/v1/spec`,
+        mcp: `${base}/v0/mcp`,
+        ws_events: `${base.replace(/^http/, 'ws')}/v1/ws`,
+      },
+    };
+  }
   const routes = routeTable(facts);
 
   const app = Fastify({
@@ -97,11 +100,17 @@ export function createServer(opts: ServerOptions): Server {
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  app.addHook('onRequest', async (request, reply) => {
+  // One hook for what every request gets: the version header, the Host check, CORS.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-beeper-desktop-version', opts.version);
-    checkHost(hostPolicy, request.headers.host);
+    try {
+      checkHost(hostPolicy, request.headers.host);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (!applyCors(request, reply)) done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  if (opts.log.isLevelEnabled('info')) app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
@@ -114,18 +123,6 @@ export function createServer(opts: ServerOptions): Server {
     jsonParser(req, body as string, done);
   });
 
-  const corsCommon = {
-    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'range', 'if-none-match', 'mcp-protocol-version', 'mcp-session-id', 'last-event-id'],
-    exposedHeaders: ['x-beeper-desktop-version', 'content-range', 'etag'],
-    maxAge: 600,
-  };
-  void app.register(cors, {
-    // Discovery documents (/.well-known/*) are public: any origin may read them.
-    // Everything else is open cross-origin only to pages served by this machine.
-    delegator: (request, cb) =>
-      cb(null, request.url.startsWith('/.well-known/') ? { ...corsCommon, origin: '*' } : { ...corsCommon, origin: (origin, done) => done(null, !origin || isLocalOrigin(origin)) }),
-  });
   void app.register(multipart, { limits: { fileSize: 500 * 1024 * 1024, files: 1 } });
 
   void app.register(async (scope) => {
@@ -161,6 +158,7 @@ export function createServer(opts: ServerOptions): Server {
       const address = app.server.address();
       if (address && typeof address === 'object') boundPort = address.port;
       spec = undefined;
+      info = undefined;
       return { port: boundPort, baseURL: baseURL() };
     },
     async close() {

@@ -3,6 +3,8 @@ import { InfoOutput } from '../../core/schemas/outputs.ts';
 import { route } from '../route.ts';
 import type { ServerFacts } from '../server.ts';
 
+const serialized = new WeakMap<object, string>();
+
 export const infoRoutes = (facts: ServerFacts) => [
   route({
     method: 'GET',
@@ -13,8 +15,12 @@ export const infoRoutes = (facts: ServerFacts) => [
     description: 'What this server is and where its endpoints are. Needs no token; call it first.',
     scope: 'public',
     response: { status: 200, schema: InfoOutput },
-    async handler() {
-      return facts.info();
+    // The description is fixed while the server runs: it goes out as text serialized once.
+    async handler({ reply }) {
+      const info = facts.info();
+      let json = serialized.get(info);
+      if (json === undefined) serialized.set(info, (json = JSON.stringify(info)));
+      return reply.type('application/json; charset=utf-8').send(json);
     },
   }),
   route({
