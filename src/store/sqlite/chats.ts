@@ -2,16 +2,16 @@ import { prepared, type DB } from './db.ts';
 import type { ChatRecord, ParticipantRecord } from '../records.ts';
 import type { ChatListQuery, ChatSearchQuery, ChatStatePatch, ChatUpsert } from '../repository.ts';
 import { fold, words } from '../text.ts';
-import { bool, int, json, toChat, toUser, type Row } from './rows.ts';
+import { bool, CHAT_COLUMNS, chatColumnsOf, int, json, toChat, toUser, type Row } from './rows.ts';
 import { keyset } from './keyset.ts';
 import { readMarker } from './unread.ts';
 
 const titleText = (title: string, custom: string | null | undefined, network: string) => fold(`${custom ?? title} ${network}`);
 
 export function chatQueries(db: DB) {
-  const byID = db.prepare('SELECT * FROM chats WHERE id = ?');
-  const byLocal = db.prepare('SELECT * FROM chats WHERE local_id = ?');
-  const byRemote = db.prepare('SELECT * FROM chats WHERE account_id = ? AND remote_id = ?');
+  const byID = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE id = ?`);
+  const byLocal = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE local_id = ?`);
+  const byRemote = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE account_id = ? AND remote_id = ?`);
   const networkOf = db.prepare('SELECT network FROM accounts WHERE id = ?');
   const insert = db.prepare(`INSERT INTO chats (id, account_id, remote_id, type, title, description, img_url, is_read_only, last_activity, search_title, created_at)
     VALUES (@id, @accountID, @remoteID, @type, @title, @description, @imgURL, @isReadOnly, @lastActivity, @searchTitle, @createdAt)`);
@@ -27,9 +27,9 @@ export function chatQueries(db: DB) {
     LEFT JOIN users u ON u.account_id = p.account_id AND u.id = p.user_id
     WHERE p.chat_local_id = ? ORDER BY p.position LIMIT ?`);
   const memberIDs = db.prepare('SELECT user_id FROM participants WHERE chat_local_id = ? ORDER BY position').pluck();
-  const direct = db.prepare(`SELECT c.* FROM chats c JOIN participants p ON p.chat_local_id = c.local_id
+  const direct = db.prepare(`SELECT ${chatColumnsOf('c')} FROM chats c JOIN participants p ON p.chat_local_id = c.local_id
     WHERE c.account_id = ? AND c.type = 'single' AND p.user_id = ? ORDER BY c.last_activity DESC LIMIT 1`);
-  const due = db.prepare(`SELECT * FROM chats WHERE reminder IS NOT NULL AND json_extract(reminder, '$.remindAt') <= ?`);
+  const due = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE reminder IS NOT NULL AND json_extract(reminder, '$.remindAt') <= ?`);
   const lastSortKey = db.prepare('SELECT max(sort_key) AS k FROM messages WHERE chat_local_id = ?');
   const moveReadMarker = readMarker(db);
   const delChat = db.prepare('DELETE FROM chats WHERE local_id = ?');
@@ -128,7 +128,7 @@ export function chatQueries(db: DB) {
     if (ks.where) conds.push(ks.where);
     const rows = prepared(
       db,
-      `SELECT * FROM chats ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${ks.order} LIMIT ?`,
+      `SELECT ${CHAT_COLUMNS} FROM chats ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${ks.order} LIMIT ?`,
     ).all(...params, ...ks.params, q.limit + 1) as Row[];
     const page = ks.finish(rows, q.limit);
     return { hasMore: page.hasMore, items: page.items.map(toChat) };

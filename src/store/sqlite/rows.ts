@@ -41,6 +41,15 @@ export function toUser(r: Row): UserRecord {
   };
 }
 
+/** Every chat column toChat reads: not the search texts, which can be long for big groups. */
+const CHAT_FIELDS = [
+  'local_id', 'id', 'account_id', 'remote_id', 'type', 'title', 'custom_title', 'description', 'img_url', 'is_read_only', 'last_activity',
+  'unread_count', 'unread_mentions_count', 'last_read_sort_key', 'is_marked_unread', 'is_archived', 'is_muted', 'is_pinned', 'is_low_priority',
+  'message_expiry_seconds', 'draft', 'reminder', 'participant_count', 'created_at', 'version',
+];
+export const CHAT_COLUMNS = CHAT_FIELDS.join(', ');
+export const chatColumnsOf = (alias: string) => CHAT_FIELDS.map((f) => `${alias}.${f}`).join(', ');
+
 export function toChat(r: Row): ChatRecord {
   return {
     localID: r.local_id as number,
