@@ -18,25 +18,27 @@ function convert(value: string, type: string): unknown {
 }
 
 export function coerceQuery(shape: Record<string, z.ZodType>, raw: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // A Map, not an object: keys such as `__proto__` or `toString` are plain unknown keys here.
+  const out = new Map<string, unknown>();
+  const has = (name: string) => Object.hasOwn(shape, name);
   for (const [key, value] of Object.entries(raw)) {
     // Accept both `ids=a&ids=b` and `ids[]=a&ids[]=b`.
-    const name = key.endsWith('[]') && shape[key.slice(0, -2)] ? key.slice(0, -2) : key;
-    const field = shape[name];
-    if (!field) {
-      out[name] = value;
+    const name = key.endsWith('[]') && has(key.slice(0, -2)) ? key.slice(0, -2) : key;
+    if (!has(name)) {
+      out.set(name, value);
       continue;
     }
+    const field = shape[name]!;
     const type = baseType(field);
     if (type === 'array') {
       const element = baseType(arrayElement(field));
       const list = Array.isArray(value) ? value : [value];
-      out[name] = [...((out[name] as unknown[]) ?? []), ...list.map((v) => (typeof v === 'string' ? convert(v, element) : v))];
+      out.set(name, [...((out.get(name) as unknown[]) ?? []), ...list.map((v) => (typeof v === 'string' ? convert(v, element) : v))]);
     } else {
-      out[name] = typeof value === 'string' ? convert(value, type) : value;
+      out.set(name, typeof value === 'string' ? convert(value, type) : value);
     }
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** The element schema of an array field, under any optional/nullable/default wrappers. */

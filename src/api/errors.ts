@@ -24,6 +24,10 @@ function fromFastify(err: FastifyError): ApiError | undefined {
     case 'FST_PARTS_LIMIT':
     case 'FST_FIELDS_LIMIT':
       return new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body is too large: ${err.message}`);
+    case 'FST_ERR_BAD_URL':
+      return new ApiError(400, 'INVALID_URL', 'The URL has an invalid %-escape; encode path parameters with encodeURIComponent.');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError(414, 'URI_TOO_LONG', 'A path parameter is longer than 1000 characters; no ID is that long.');
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
     case 'FST_PROTO_VIOLATION':
     case 'FST_ERR_CTP_INVALID_TYPE':
@@ -46,3 +50,27 @@ export function errorHandler(this: unknown, err: FastifyError | Error, request: 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
   void reply.status(404).send({ message: `No route ${request.method} ${request.url.split('?')[0]}. GET /v1/spec lists them.`, code: 'ROUTE_NOT_FOUND' });
 }
+
+/**
+ * Errors of the HTTP parser (header block too large, malformed request line,
+ * timeouts) come before any request exists: answered here on the raw socket, in
+ * the same envelope, then the connection is closed as Node would.
+ */
+export function clientErrorHandler(version: string) {
+  return (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, code, message] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'The request was not received in time; the connection is closed.']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'HEADERS_TOO_LARGE', 'The URL and headers exceed 16 KB; pass long lists in several requests.']
+          : [400, 'BAD_REQUEST', 'The request is not valid HTTP/1.1.'];
+    const body = JSON.stringify({ message, code });
+    if (socket.writable) {
+      socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Beeper-Desktop-Version: ${version}\r\nConnection: close\r\n\r\n${body}`);
+    }
+    socket.destroy();
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };

@@ -11,6 +11,9 @@ const ERROR_RESPONSES: Record<string, string> = {
   '401': 'No valid access token.',
   '403': 'The token lacks the scope this operation needs, or the Host header is not this machine.',
   '404': 'The chat, message, account or file does not exist.',
+  '413': 'The request body is larger than this operation takes.',
+  '414': 'The URL or a path parameter is too long.',
+  '415': 'The request body is not of a type this operation takes.',
   '422': 'The request is valid but the chat, its network or its state refuses it (see code).',
   '429': 'Too many failed authentication attempts; wait for Retry-After seconds.',
   '500': 'Unexpected server error.',
@@ -85,8 +88,11 @@ export function buildOpenApi(routes: RouteDef[], meta: { version: string; baseUR
     for (const [status, description] of Object.entries(r.extraResponses ?? {})) {
       responses[status] = { description, headers: header, ...(status === '206' ? { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } } : {}) };
     }
+    const takesBody = !!(r.body || r.multipart);
     for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
-      if (r.scope === 'public' && status !== '500') continue;
+      // Public routes still refuse bad parameters (400) and foreign Hosts (403).
+      if (r.scope === 'public' && !['400', '403', '414', '500'].includes(status)) continue;
+      if (!takesBody && ['413', '415'].includes(status)) continue;
       responses[status] = { description, headers: header, content: { 'application/json': { schema: errorRef } } };
     }
     const op: Record<string, unknown> = {

@@ -6,9 +6,10 @@ import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
 import * as z from 'zod';
 import type { Core } from '../core/core.ts';
+import { ApiError } from '../core/errors.ts';
 import type { InfoOutput } from '../core/schemas/outputs.ts';
 import { coerceQuery } from './coerce.ts';
-import { errorHandler, notFoundHandler, validationError } from './errors.ts';
+import { clientErrorHandler, errorHandler, notFoundHandler, validationError } from './errors.ts';
 import { authenticate, AuthFailureLimiter, checkHost } from './security.ts';
 import { applyCors } from './cors.ts';
 import type { RouteDef } from './route.ts';
@@ -93,6 +94,12 @@ export function createServer(opts: ServerOptions): Server {
     keepAliveTimeout: 72_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     return503OnClosing: true,
+    // The router's and the HTTP parser's own refusals leave in the same envelope as ours.
+    frameworkErrors: (err, request, reply) => {
+      reply.header('x-beeper-desktop-version', opts.version);
+      errorHandler(err, request, reply);
+    },
+    clientErrorHandler: clientErrorHandler(opts.version),
   });
 
   const limiter = new AuthFailureLimiter();
@@ -132,8 +139,11 @@ export function createServer(opts: ServerOptions): Server {
         method: def.method,
         url: def.path.replace(/\{(\w+)\}/g, ':$1'),
         bodyLimit: def.bodyLimit,
+        // Before the body is read: a request without a valid token costs no memory or disk.
+        onRequest: async (request) => authenticate(core, limiter, { ip: request.ip, authorization: request.headers.authorization }, def.scope),
         handler: async (request, reply) => {
-          await authenticate(core, limiter, { ip: request.ip, authorization: request.headers.authorization }, def.scope);
+          // The multipart parser is registered for every route; only uploads take it.
+          if (!def.multipart && request.isMultipart()) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'This route takes application/json, not multipart/form-data.');
           const input = validate(def, schemas, request);
           const result = await def.handler({ ...input, core, request, reply } as Parameters<RouteDef['handler']>[0]);
           if (reply.sent) return reply;

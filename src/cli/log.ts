@@ -1,9 +1,12 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
+/** Secrets that may sit in what libraries log (e.g. the multipart parser logs the request headers at trace level). */
+const REDACTED = ['req.headers.authorization', 'headers.authorization', '*.headers.authorization', 'password', '*.password', 'token', '*.token', '*.access_token', '*.code_verifier'];
+
 /** Structured JSON logs; pretty-printed when a person is watching a terminal. */
 export function createLogger(level = process.env.SWITCHBOARD_LOG_LEVEL ?? 'info', destination: NodeJS.WritableStream = process.stderr): Logger {
   const human = (destination as NodeJS.WriteStream).isTTY && process.env.SWITCHBOARD_LOG_FORMAT !== 'json';
-  const opts = { level, base: undefined, redact: { paths: ['req.headers.authorization', '*.password', '*.token'], censor: '[redacted]' } };
+  const opts = { level, base: undefined, redact: { paths: REDACTED, censor: '[redacted]' } };
   return human ? pino(opts, pretty({ colorize: true, sync: true, destination: 2, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' })) : pino(opts, destination);
 }

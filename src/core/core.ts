@@ -82,6 +82,7 @@ export class Core {
     this.events = new DomainEvents(this.repo, this.log);
     mkdirSync(join(this.dataDir, 'media'), { recursive: true });
     mkdirSync(join(this.dataDir, 'uploads'), { recursive: true });
+    mkdirSync(join(this.dataDir, 'incoming'), { recursive: true });
     this.media = new MediaStore(this);
     this.ingest = new Ingest(this);
     this.accounts = new Accounts(this);

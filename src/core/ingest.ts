@@ -102,7 +102,8 @@ export class Ingest {
     const id = chatID(account.id, remote.remoteID, account.host);
     if (remote.participants) await this.users(account, remote.participants);
     const existing = await repo.getChatByRemoteID(account.id, remote.remoteID);
-    const others = remote.participants ?? [];
+    // A network may list someone twice (or the user among the others): each member once.
+    const others = [...new Map((remote.participants ?? []).filter((p) => p.id !== account.selfUserID).map((p) => [p.id, p])).values()];
     const title = remote.title ?? (remote.type === 'single' ? others[0]?.fullName || others[0]?.username || others[0]?.phoneNumber || others[0]?.id : undefined) ?? existing?.title ?? 'Untitled chat';
     let chat = await repo.upsertChat({
       id,

@@ -20,10 +20,11 @@ export function words(text: string | undefined): string[] {
 
 /**
  * FTS5 MATCH expression for "all words, any order, last one as a prefix".
- * Each word is quoted, so user text can never inject FTS5 syntax.
+ * Each word is quoted, so user text can never inject FTS5 syntax. `tokens` cuts a
+ * word as the index's tokenizer does (see sqlite/fts-tokens.ts).
  */
-export function ftsQuery(text: string | undefined): string | undefined {
-  const ws = words(text);
+export function ftsQuery(text: string | undefined, tokens: (word: string) => string[] = (w) => [w]): string | undefined {
+  const ws = words(text).flatMap(tokens);
   if (ws.length === 0) return undefined;
   return ws.map((w, i) => `"${w}"${i === ws.length - 1 ? '*' : ''}`).join(' ');
 }

@@ -614,9 +614,9 @@ describe('focus', () => {
     expect((await s.client.chats.retrieve(other.id)).draft?.text).toContain('by local ID');
   });
 
-  it('attaches a file from the data directory to the draft', async () => {
+  it('attaches a file from the data directory (its uploads) to the draft', async () => {
     const chat = await pick((c) => !c.draft, 'without a draft');
-    const path = join(s.dataDir, 'focus-note.txt');
+    const path = join(s.dataDir, 'uploads', 'focus-note.txt');
     writeFileSync(path, 'a note for the draft\n');
     expect(await s.client.focus({ chatID: chat.id, draftText: 'see attached', draftAttachmentPath: path })).toEqual({ success: true });
     const draft = (await s.client.chats.retrieve(chat.id)).draft!;

@@ -98,7 +98,7 @@ describe('tools/list', () => {
     expect(byName.archive_chat!.annotations).toMatchObject({ destructiveHint: false, idempotentHint: true });
     expect(byName.list_messages!.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true });
     // send_message over HTTP says which paths it takes.
-    expect(JSON.stringify(byName.send_message!.inputSchema)).toContain('data directory');
+    expect(JSON.stringify(byName.send_message!.inputSchema)).toContain('uploads or media');
   });
 });
 
@@ -295,8 +295,8 @@ describe('sending', () => {
     expect(listed.result.content.some((c) => c.type === 'image' && c.mimeType === 'image/png')).toBe(true);
   });
 
-  it('send_message with a path inside the data directory attaches that file', async () => {
-    const path = join(s.dataDir, 'mcp-upload.png');
+  it('send_message with a path among the data directory’s uploads attaches that file', async () => {
+    const path = join(s.dataDir, 'uploads', 'mcp-upload.png');
     writeFileSync(path, Buffer.from(PNG_BASE64, 'base64'));
     const { data } = await call<{ messageID: string }>('send_message', { chatID: waDM.id, attachment: { path } });
     const stored = (await messagesOf(waDM.id)).find((m) => m.id === data.messageID)!;

@@ -3,7 +3,7 @@
 //
 // Which local paths are accepted depends on where the MCP host runs:
 // - over HTTP the caller may be anywhere (another app, another machine with
-//   --remote), so only files inside the data directory can be named, exactly as
+//   --remote), so only files among the data directory's uploads and media can be named, exactly as
 //   for the REST API (core.assets.localFile refuses the rest with 403);
 // - over stdio the host is a program the user started on this machine, as this
 //   user, and the user points at their own files: any regular file this process

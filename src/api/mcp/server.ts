@@ -18,7 +18,7 @@ export interface McpServerOptions {
   core: Core;
   /** What the caller may do: `read` for the read tools, `write` for the others. */
   scopes: readonly Scope[];
-  /** http: attachments only from the data directory; stdio: any file the user can read. */
+  /** http: attachments only from the data directory's uploads and media; stdio: any file the user can read. */
   mode: McpMode;
   /** Switchboard's version, announced to the host. */
   version: string;

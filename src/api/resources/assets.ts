@@ -14,6 +14,10 @@ const UploadMultipart = z
   })
   .meta({ id: 'UploadAssetMultipart' });
 
+const MAX_FIELDS = 10;
+const MAX_FILES = 1;
+const tooMany = (what: string) => new ApiError(413, 'PAYLOAD_TOO_LARGE', `The form has ${what}; send one "file" part and at most fileName and mimeType.`);
+
 export const assetRoutes = [
   route({
     method: 'POST',
@@ -25,20 +29,31 @@ export const assetRoutes = [
     scope: 'write',
     multipart: UploadMultipart,
     response: { status: 200, schema: UploadAssetOutput },
-    async handler({ core, request }) {
+    async handler({ core, request, reply }) {
       if (!request.isMultipart()) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data with a "file" part.');
-      const fields: Record<string, string> = {};
+      const fields = new Map<string, string>();
       let received: ReceivedFile | undefined;
       // Fields may come before or after the file; the bytes are stored as they arrive
-      // and named once the whole form has been read.
-      for await (const part of request.parts({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } })) {
-        if (part.type === 'field') fields[part.fieldname] = String(part.value);
-        else if (part.fieldname === 'file' && !received) received = await core.assets.receive(part.file, part.filename);
-        else part.file.resume();
+      // and named once the whole form has been read. The limits are checked here, one
+      // past the parser's own, whose errors can leave a part waiting forever.
+      try {
+        for await (const part of request.parts({ limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_FILES + 1, fields: MAX_FIELDS + 1, parts: MAX_FILES + MAX_FIELDS + 2 } })) {
+          if (part.type === 'field') {
+            if (fields.size >= MAX_FIELDS) throw tooMany(`more than ${MAX_FIELDS} form fields`);
+            fields.set(part.fieldname, String(part.value));
+          } else if (received) {
+            part.file.resume();
+            throw tooMany('more than one file');
+          } else if (part.fieldname === 'file') received = await core.assets.receive(part.file, part.filename);
+          else part.file.resume();
+        }
+      } catch (err) {
+        if (received) await core.assets.discard(received);
+        reply.header('connection', 'close'); // the rest of the form is not read
+        throw err;
       }
       if (!received) throw badRequest('VALIDATION_ERROR', 'The form has no "file" part.', { issues: [{ code: 'invalid_type', message: 'file is required', path: ['body', 'file'] }] });
-      const result = await core.assets.finishUpload(received, { fileName: fields.fileName, mimeType: fields.mimeType });
-      return result;
+      return core.assets.finishUpload(received, { fileName: fields.get('fileName'), mimeType: fields.get('mimeType') });
     },
   }),
   route({

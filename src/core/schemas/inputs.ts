@@ -108,7 +108,7 @@ export const PatchChatBody = z.strictObject({
   draft: ChatDraftInput.optional(),
   title: z.string().nullable().optional().describe('New title, or null to go back to the network title.'),
   description: z.string().nullable().optional().describe('New group topic, or null to clear it.'),
-  imgURL: z.string().nullable().optional().describe('Path of an image in the data directory (or an upload file:// URL) for the group picture; null removes it.'),
+  imgURL: z.string().nullable().optional().describe('Path (or file:// URL) of an uploaded image, from POST /v1/assets/upload, for the group picture; null removes it.'),
   isArchived: z.boolean().optional(),
   isLowPriority: z.boolean().optional(),
   isPinned: z.boolean().optional(),
@@ -179,7 +179,7 @@ export const FocusBody = z
     chatID: z.string().optional().describe('Chat whose draft to set (ID or local ID).'),
     messageID: z.string().optional().describe('Accepted for compatibility; there is no window to scroll.'),
     draftText: z.string().optional().describe('Text to put in the draft.'),
-    draftAttachmentPath: z.string().optional().describe('File in the data directory to attach to the draft.'),
+    draftAttachmentPath: z.string().optional().describe('Path of a file Switchboard stored (an upload or media, e.g. an upload\'s srcURL path) to attach to the draft.'),
   })
   .meta({ id: 'FocusAppInput' });
 export type FocusBody = z.infer<typeof FocusBody>;

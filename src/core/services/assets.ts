@@ -1,8 +1,9 @@
 // Uploads, media downloads and the file resolution behind /v1/assets/serve.
-// Every path handed out or accepted lies inside the data directory: symlinks and
-// ".." are resolved before the check, so nothing outside can be read through here.
-import { createWriteStream } from 'node:fs';
-import { open, realpath, rm, stat } from 'node:fs/promises';
+// Every path handed out or accepted is a file under the data directory's uploads/
+// or media/: symlinks and ".." are resolved before the check, so nothing else can
+// be read through here.
+import { createWriteStream, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -37,11 +38,21 @@ export interface ServableFile {
   fileName: string;
 }
 
+/** Bytes still arriving (or left by a crash) after this long are swept away at startup. */
+const STALE_INCOMING_MS = 24 * 3600_000;
+
 export class Assets {
-  constructor(private readonly core: Core) {}
+  constructor(private readonly core: Core) {
+    sweepStale(this.incomingDir, Date.now() - STALE_INCOMING_MS);
+  }
 
   private get uploadsDir() {
     return join(this.core.dataDir, 'uploads');
+  }
+
+  /** Where uploads are written until they are complete: uploads/ only ever holds finished files. */
+  private get incomingDir() {
+    return join(this.core.dataDir, 'incoming');
   }
 
   /** Stores an upload: streamed to disk (refusing more than 500 MB), then typed and measured. */
@@ -53,7 +64,7 @@ export class Assets {
   async receive(source: Readable | Uint8Array, fileName?: string): Promise<ReceivedFile> {
     const id = uploadID();
     const ext = extname(sanitizeFileName(fileName) ?? '').match(/^\.[A-Za-z0-9]{1,8}$/)?.[0] ?? '';
-    const path = join(this.uploadsDir, id + ext);
+    const path = join(this.incomingDir, id + ext);
     let size = 0;
     try {
       if (source instanceof Uint8Array) {
@@ -78,12 +89,19 @@ export class Assets {
     return { id, path, size, fileName };
   }
 
+  /** Drops received bytes that will not become an upload (the form was refused). */
+  async discard(file: ReceivedFile): Promise<void> {
+    await rm(file.path, { force: true });
+  }
+
   /** Second half: the name, the MIME type (given, else sniffed) and image dimensions, recorded. */
   async finishUpload(file: ReceivedFile, meta: { fileName?: string; mimeType?: string }): Promise<UploadAssetOutput> {
-    const { id, path, size } = file;
+    const { id, size } = file;
     const fileName = sanitizeFileName(meta.fileName ?? file.fileName) ?? `${id}.bin`;
-    const mimeType = meta.mimeType || (await sniff(path, fileName));
-    const dims = mimeType.startsWith('image/') ? await imageSizeFromFile(path).catch(() => undefined) : undefined;
+    const mimeType = meta.mimeType || (await sniff(file.path, fileName));
+    const dims = mimeType.startsWith('image/') ? await imageSizeFromFile(file.path).catch(() => undefined) : undefined;
+    const path = join(this.uploadsDir, basename(file.path));
+    await rename(file.path, path);
     const record: UploadRecord = { id, path, fileName, mimeType, size, width: dims?.width, height: dims?.height, createdAt: this.core.now() };
     await this.core.repo.putUpload(record);
     this.core.log.debug({ uploadID: id, size, mimeType }, 'upload stored');
@@ -119,7 +137,6 @@ export class Assets {
     if (url.startsWith('file://')) {
       const path = await this.localFile(url);
       const st = await stat(path);
-      if (!st.isFile()) throw notFound('FILE_NOT_FOUND', 'That path is not a file.');
       const media = await this.core.repo.getMediaByPath(path);
       return { path, size: st.size, mtimeMs: st.mtimeMs, mimeType: media?.mimeType ?? (await sniff(path, path)), fileName: media?.fileName ?? basename(path) };
     }
@@ -146,23 +163,38 @@ export class Assets {
     return this.inside(path);
   }
 
+  /**
+   * The real path of a file Switchboard stored itself: under uploads/ or media/.
+   * The rest of the data directory (the database, account passwords) and
+   * directories are never handed out or attached.
+   */
   private async inside(path: string): Promise<string> {
-    const root = await realpath(this.core.dataDir);
+    const data = await realpath(this.core.dataDir);
+    const roots = [join(data, 'uploads'), join(data, 'media')];
+    const within = (p: string) => roots.some((root) => p.startsWith(root + sep));
     let real: string;
     try {
       real = await realpath(path);
     } catch {
-      // Do not reveal whether a file outside the data directory exists.
-      if (!path.startsWith(root + sep)) throw outside();
-      throw notFound('FILE_NOT_FOUND', 'No such file in the data directory.');
+      // Do not reveal whether a file elsewhere exists.
+      if (!within(path)) throw outside();
+      throw notFound('FILE_NOT_FOUND', 'No such file among the uploads and media.');
     }
-    if (real !== root && !real.startsWith(root + sep)) throw outside();
+    if (!within(real)) throw outside();
+    if (!(await stat(real)).isFile()) throw notFound('FILE_NOT_FOUND', 'That path is not a file.');
     return real;
   }
 }
 
-const outside = () => forbidden('PATH_OUTSIDE_DATA_DIR', 'Only files inside the Switchboard data directory can be used here.');
+const outside = () => forbidden('PATH_OUTSIDE_DATA_DIR', 'Only files Switchboard stored (uploads and media in its data directory) can be used here; upload the file first with POST /v1/assets/upload.');
 const tooLarge = () => new ApiError(413, 'FILE_TOO_LARGE', `Uploads are limited to ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`);
+
+function sweepStale(dir: string, olderThan: number): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).mtimeMs < olderThan) rmSync(path, { force: true });
+  }
+}
 
 /** Keeps a display name harmless: no directories, no control characters, no quotes. */
 export function sanitizeFileName(name: string | undefined): string | undefined {

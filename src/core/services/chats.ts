@@ -206,8 +206,6 @@ export class Chats {
   /** Validates a draft change: a new non-empty draft only replaces an empty one. */
   async draft(chat: ChatRecord, input: ChatDraftInput): Promise<JsonObject | null> {
     if (input === null) return null;
-    const current = chat.draft as { text?: string; attachments?: Record<string, unknown> } | null;
-    const currentEmpty = !current || (!current.text && !Object.keys(current.attachments ?? {}).length);
     const attachments: Record<string, DraftAttachment> = {};
     for (const [key, a] of Object.entries(input.attachments ?? {})) {
       const upload = await this.core.assets.upload(a.uploadID);
@@ -226,9 +224,7 @@ export class Chats {
     }
     const text = input.text ? formatInput(input.text).text : '';
     const empty = !text && !Object.keys(attachments).length;
-    if (!empty && !currentEmpty) {
-      throw refused('DRAFT_NOT_EMPTY', 'The chat already has a draft. Clear it first with draft=null, then set the new one.');
-    }
+    if (!empty) assertNoDraft(chat);
     return empty ? null : ({ text, ...(Object.keys(attachments).length ? { attachments } : {}) } as JsonObject);
   }
 
@@ -240,6 +236,7 @@ export class Chats {
     if (body.draftText === undefined && !body.draftAttachmentPath) return { success: true };
     const attachments: Record<string, { uploadID: string }> = {};
     if (body.draftAttachmentPath) {
+      assertNoDraft(chat); // before the file is copied: a refused focus stores nothing
       const path = await this.core.assets.localFile(body.draftAttachmentPath);
       const upload = await this.core.assets.saveUpload(createReadStream(path), { fileName: basename(path) });
       attachments[upload.uploadID!] = { uploadID: upload.uploadID! };
@@ -304,7 +301,8 @@ export class Chats {
     return this.view(await this.core.chat(chat.id));
   }
 
-  async create(body: CreateChatBody): Promise<CreateChatOutput> {
+  async create(input: CreateChatBody): Promise<CreateChatOutput> {
+    const body = { ...input, participantIDs: [...new Set(input.participantIDs)] };
     const account = await this.core.account(body.accountID);
     if (body.type === 'single' && body.participantIDs.length !== 1) {
       throw badRequest('VALIDATION_ERROR', "A 'single' chat takes exactly one participant ID.", {
@@ -352,5 +350,13 @@ export class Chats {
     if (firstMessage) await this.core.messages.send(chat.id, { text: firstMessage });
     const view = await this.view((await this.core.repo.getChat(chat.id))!);
     return { ...view, chatID: view.id, status };
+  }
+}
+
+/** A new non-empty draft only replaces an empty one. */
+function assertNoDraft(chat: ChatRecord): void {
+  const current = chat.draft as { text?: string; attachments?: Record<string, unknown> } | null;
+  if (current && (current.text || Object.keys(current.attachments ?? {}).length)) {
+    throw refused('DRAFT_NOT_EMPTY', 'The chat already has a draft. Clear it first with draft=null, then set the new one.');
   }
 }

@@ -77,6 +77,13 @@ export class Messages {
     this.core.client(chat.accountID); // fail early when the account is not running
     const caps = await this.core.capabilities(chat);
     const text = hasText ? formatInput(body.text!) : undefined;
+    // Every check before anything is stored: a refused send leaves no media behind.
+    let replyTo: MessageRecord | undefined;
+    if (body.replyToMessageID) {
+      requireFeature(caps.reply, 'REPLY_UNSUPPORTED', 'replies', network);
+      replyTo = await this.core.repo.getMessage(chat.localID, body.replyToMessageID);
+      if (!replyTo) throw notFound('MESSAGE_NOT_FOUND', `Chat ${chat.id} has no message "${body.replyToMessageID}" to reply to.`);
+    }
     let media: RemoteAttachment | undefined;
     if (body.attachment) {
       const a = body.attachment;
@@ -97,12 +104,6 @@ export class Messages {
       media = { url, mimeType: facts.mimeType, fileName, size: upload.size, kind, width: facts.width, height: facts.height, duration: facts.duration };
     } else if (text) {
       checkText(caps, text.plain, network);
-    }
-    let replyTo: MessageRecord | undefined;
-    if (body.replyToMessageID) {
-      requireFeature(caps.reply, 'REPLY_UNSUPPORTED', 'replies', network);
-      replyTo = await this.core.repo.getMessage(chat.localID, body.replyToMessageID);
-      if (!replyTo) throw notFound('MESSAGE_NOT_FOUND', `Chat ${chat.id} has no message "${body.replyToMessageID}" to reply to.`);
     }
     const account = await this.core.account(chat.accountID);
     const pending = pendingMessageID();

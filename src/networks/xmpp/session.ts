@@ -129,6 +129,15 @@ export class Session extends EventEmitter {
     const sm = this.client.streamManagement;
     sm.requestAckInterval = 15_000;
     sm.timeout = 30_000;
+    // @xmpp/connection drops its parser after a parse error but keeps reading the
+    // socket: the next bytes of a server that sends garbage would throw from a socket
+    // event and end the process. Such a stream is over: hang up instead.
+    const conn = this.client as unknown as { _onData(data: Buffer): void; parser: unknown; socket: { destroy(): void } | null };
+    const onData = conn._onData.bind(conn);
+    conn._onData = (data) => {
+      if (conn.parser) onData(data);
+      else conn.socket?.destroy();
+    };
     this.client.on('error', (err: unknown) => this.opts.log.debug({ err: String(err) }, 'xmpp error'));
     this.client.on('stanza', (el: XmlElement) => this.emit('stanza', el));
     this.client.on('online', () => {

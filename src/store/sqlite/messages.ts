@@ -2,6 +2,7 @@ import { prepared, type DB } from './db.ts';
 import type { MessageRecord, ReactionRecord } from '../records.ts';
 import type { Direction, MessageInsert, MessageKey, MessagePatch, MessageSearchQuery } from '../repository.ts';
 import { ftsQuery } from '../text.ts';
+import { ftsTokenizer } from './fts-tokens.ts';
 import { bool, int, json, MESSAGE_COLUMNS, toMessage, type Row } from './rows.ts';
 import { keyset } from './keyset.ts';
 import { readMarker } from './unread.ts';
@@ -13,6 +14,7 @@ const SORT_KEY = 4;
 
 export function messageQueries(db: DB) {
   const FROM = `FROM messages m JOIN chats c ON c.local_id = m.chat_local_id`;
+  const tokens = ftsTokenizer();
   const byAnyID = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.id = @id
     UNION ALL SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.pending_id = @id LIMIT 1`);
   const byRow = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.row_id = ?`);
@@ -188,7 +190,7 @@ export function messageQueries(db: DB) {
     async searchMessages(q: MessageSearchQuery) {
       const conds = ['m.is_deleted = 0', 'm.is_hidden = 0'];
       const params: unknown[] = [];
-      const match = ftsQuery(q.text);
+      const match = ftsQuery(q.text, tokens);
       if (q.text?.trim() && !match) return { hasMore: false, items: [] }; // nothing searchable in the text
       if (q.chatLocalIDs) (conds.push(`m.chat_local_id IN (${q.chatLocalIDs.map(() => '?').join(',') || 'NULL'})`), params.push(...q.chatLocalIDs));
       if (q.accountIDs?.length) (conds.push(`c.account_id IN (${q.accountIDs.map(() => '?').join(',')})`), params.push(...q.accountIDs));

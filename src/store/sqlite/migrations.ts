@@ -1,5 +1,8 @@
 // Versioned schema. Each entry moves the database from version i to i+1 and runs
 // in one transaction; PRAGMA user_version records where a database stands.
+/** The full-text index's tokenizer (also used to cut search words the same way). */
+export const FTS_TOKENIZER = 'unicode61 remove_diacritics 2';
+
 export const MIGRATIONS: string[] = [
   /* 1: initial schema */ `
   CREATE TABLE accounts (
@@ -122,7 +125,7 @@ export const MIGRATIONS: string[] = [
   -- 1- to 3-letter prefixes keep short prefixes from expanding to thousands of words.
   CREATE VIRTUAL TABLE messages_fts USING fts5(
     text, content = '', contentless_delete = 1, detail = none, prefix = '1 2 3',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = '${FTS_TOKENIZER}'
   );
   CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.plain IS NOT NULL BEGIN
     DELETE FROM messages_fts WHERE rowid = old.sort_key;

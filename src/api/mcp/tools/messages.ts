@@ -45,7 +45,7 @@ const attachmentArg = (mode: McpMode) =>
         .describe(
           mode === 'stdio'
             ? "Absolute path (or file:// URL, or ~/…) of a file on the user's machine to send."
-            : "Absolute path of a file inside Switchboard's data directory (other paths are refused over HTTP: send the content as base64 instead).",
+            : "Absolute path of a file among Switchboard's uploads or media (its file:// srcURL from an upload works too); other paths are refused over HTTP: send the content as base64 instead.",
         ),
       base64: z.string().min(1).optional().describe('The file content, base64-encoded (a data: URL prefix is accepted).'),
       fileName: z.string().optional().describe('File name to show; defaults to the name of the path.'),
