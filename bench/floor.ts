@@ -207,8 +207,8 @@ function messageSearchSteps(db: DB, spec: { text: string; chatType?: string; sen
 function unifiedSearchPlan(db: DB, text: string): Plan {
   const ws = words(text);
   const match = (column: string) => ws.map(() => `instr(${column}, ?) > 0`).join(' AND ');
-  const titles = db.prepare(`SELECT * FROM chats WHERE ${match('search_title')} ORDER BY last_activity DESC, local_id DESC LIMIT ?`);
-  const groups = db.prepare(`SELECT * FROM chats WHERE ${match('search_people')} AND type = 'group' ORDER BY last_activity DESC, local_id DESC LIMIT ?`);
+  const titles = db.prepare(`SELECT * FROM chats WHERE local_id IN (SELECT local_id FROM chat_search WHERE ${match('title')}) ORDER BY last_activity DESC, local_id DESC LIMIT ?`);
+  const groups = db.prepare(`SELECT * FROM chats WHERE local_id IN (SELECT local_id FROM chat_search WHERE ${match('people')}) AND type = 'group' ORDER BY last_activity DESC, local_id DESC LIMIT ?`);
   const participants = participantsOf(db);
   const messages = messageSearchSteps(db, { text });
   return {

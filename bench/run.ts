@@ -18,7 +18,7 @@ import { idleRss, storageFootprint } from './footprint.ts';
 import { measureLive, measureSendSuccess, type LiveLevel } from './live.ts';
 import { LoadGenerator, type LoadJob, type LoadResult } from './load.ts';
 import { evaluateTargets, fmtMs, writeReport, type EndpointResult, type Mode, type Report, type SizeResult } from './report.ts';
-import { RssSampler, startSwitchboard, type RunningSwitchboard } from './server.ts';
+import { ensureBuilt, RssSampler, startSwitchboard, type RunningSwitchboard } from './server.ts';
 import { GENERATOR_VERSION, SCHEMA_VERSION, SEED, copyStore, ensureStore, generate, inspectStore, storeSpec, type Store } from './stores.ts';
 import { REPO_ROOT, log, setQuiet } from './util.ts';
 
@@ -357,6 +357,7 @@ export async function runBench(opts: RunOptions): Promise<{ report: Report; file
   const dirty = (git(['status', '--porcelain', '--untracked-files=no']) ?? '') !== '';
   const outDir = opts.outDir ?? join(REPO_ROOT, 'bench', 'results');
   log(`${cfg.mode} run: stores ${cfg.sizes.map((n) => storeSpec(n).label).join(', ')}; load average ${loadAverageBefore.map((v) => v.toFixed(2)).join(' ')}`);
+  ensureBuilt(log);
 
   const stores: Store[] = [];
   for (const n of cfg.sizes) stores.push(await ensureStore(storeSpec(n)));

@@ -1,8 +1,25 @@
 // Starts the real Switchboard server as a child process (`switchboard serve`) on a
 // data directory, times its cold start, samples its memory and stops it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { REPO_ROOT, SWITCHBOARD_BIN, freePort, rssBytes, sleep } from './util.ts';
+
+/**
+ * The server is measured as `npm start` runs it: from the compiled JavaScript. An
+ * edited checkout would otherwise run through tsx (slower to start), so src/ is
+ * compiled first when dist/ is older.
+ */
+export function ensureBuilt(log: (line: string) => void): void {
+  const built = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(REPO_ROOT, 'src'))) return;
+  log('src/ is newer than dist/: compiling (npm run build) so the server starts as npm start runs it…');
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed; fix the compile errors above, then run the benchmark again');
+}
 
 export interface ColdStart {
   /** From spawn to the first 200 of GET /v1/info. */

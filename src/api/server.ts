@@ -87,6 +87,8 @@ export function createServer(opts: ServerOptions): Server {
   const app = Fastify({
     loggerInstance: opts.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // A child logger per request only when its lines can be written (info and below); above, errors still log, without the request ID.
+    childLoggerFactory: (logger, bindings, options) => (opts.log.isLevelEnabled('info') ? logger.child(bindings, options) : logger),
     bodyLimit: 2 * 1024 * 1024,
     requestTimeout: 120_000,
     connectionTimeout: 0,
@@ -140,7 +142,7 @@ export function createServer(opts: ServerOptions): Server {
         url: def.path.replace(/\{(\w+)\}/g, ':$1'),
         bodyLimit: def.bodyLimit,
         // Before the body is read: a request without a valid token costs no memory or disk.
-        onRequest: async (request) => authenticate(core, limiter, { ip: request.ip, authorization: request.headers.authorization }, def.scope),
+        ...(def.scope === 'public' ? {} : { onRequest: async (request: FastifyRequest) => authenticate(core, limiter, { ip: request.ip, authorization: request.headers.authorization }, def.scope) }),
         handler: async (request, reply) => {
           // The multipart parser is registered for every route; only uploads take it.
           if (!def.multipart && request.isMultipart()) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'This route takes application/json, not multipart/form-data.');

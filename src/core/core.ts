@@ -161,8 +161,15 @@ export class Core {
   /** Finds a chat by ID or localChatID, or fails with 404. */
   async chat(idOrLocalID: string): Promise<ChatRecord> {
     const chat = await this.repo.getChat(idOrLocalID);
-    if (!chat) throw notFound('CHAT_NOT_FOUND', `No chat has the ID or local ID "${idOrLocalID}".`);
+    if (!chat) throw chatNotFound(idOrLocalID);
     return chat;
+  }
+
+  /** A chat's key and version (cheaper than the chat, for cached views); 404 when there is no such chat. */
+  async chatVersion(idOrLocalID: string): Promise<{ localID: number; version: number }> {
+    const current = await this.repo.getChatVersion(idOrLocalID);
+    if (!current) throw chatNotFound(idOrLocalID);
+    return current;
   }
 
   async account(accountID: string): Promise<AccountRecord> {
@@ -222,3 +229,5 @@ export class Core {
     };
   }
 }
+
+const chatNotFound = (idOrLocalID: string) => notFound('CHAT_NOT_FOUND', `No chat has the ID or local ID "${idOrLocalID}".`);

@@ -114,6 +114,12 @@ export interface MessagePatch {
   mediaFlags?: number;
 }
 
+export interface ChatVersion {
+  localID: number;
+  lastActivity: number;
+  version: number;
+}
+
 export interface ChatListQuery {
   accountIDs?: string[];
   cursor?: ChatKey;
@@ -168,11 +174,15 @@ export interface Repository {
   // chats
   upsertChat(chat: ChatUpsert): Promise<ChatRecord>;
   getChat(idOrLocalID: string): Promise<ChatRecord | undefined>;
+  /** A chat's key and version only: enough to tell whether a cached view of it is current. */
+  getChatVersion(idOrLocalID: string): Promise<{ localID: number; version: number } | undefined>;
   getChatByRemoteID(accountID: string, remoteID: string): Promise<ChatRecord | undefined>;
   getChatsByLocalIDs(localIDs: number[]): Promise<Map<number, ChatRecord>>;
   updateChatState(localID: number, patch: ChatStatePatch): Promise<ChatRecord>;
   deleteChat(localID: number): Promise<void>;
   listChats(q: ChatListQuery): Promise<Page<ChatRecord>>;
+  /** The same page as listChats, keys and versions only: cheap when the caller has the chats' views cached. */
+  listChatVersions(q: ChatListQuery): Promise<Page<ChatVersion>>;
   searchChats(q: ChatSearchQuery): Promise<Page<ChatRecord>>;
   findDirectChat(accountID: string, userID: string): Promise<ChatRecord | undefined>;
   dueReminders(now: number): Promise<ChatRecord[]>;

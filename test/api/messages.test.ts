@@ -339,6 +339,35 @@ describe('reactions', () => {
   });
 });
 
+describe('pages and chats served from the cache stay current', () => {
+  // List pages and chats are kept per chat version; every change must show at once.
+  it('shows a reaction, an edit, a new message, a delete and the read state on the next read of the same page', async () => {
+    const chat = await freshChat('sandbox-telegram');
+    const self = selfIDs.get('sandbox-telegram')!;
+    const page = async () => (await client.messages.list(chat.id)).items;
+    const sent = await client.messages.send(chat.id, { text: 'cache check' });
+    const mine = await waitFor(() => client.messages.retrieve(sent.pendingMessageID, { chatID: chat.id }), (m) => m.sendStatus?.status === 'SUCCESS', 'the send');
+    expect((await page()).map((m) => m.id)).toContain(mine.id);
+    expect(await page()).toEqual(await page()); // a cached read answers the same
+
+    const theirs = (await page()).find((m) => !m.isSender && !m.isDeleted)!;
+    await client.chats.messages.reactions.add(theirs.id, { chatID: chat.id, reactionKey: '👍' });
+    expect((await page()).find((m) => m.id === theirs.id)!.reactions?.filter((r) => r.participantID === self).map((r) => r.reactionKey)).toEqual(['👍']);
+
+    await client.messages.update(mine.id, { chatID: chat.id, text: 'cache check, edited' });
+    expect((await page()).find((m) => m.id === mine.id)!.text).toBe('cache check, edited');
+
+    await client.messages.delete(mine.id, { chatID: chat.id });
+    expect((await page()).find((m) => m.id === mine.id)?.isDeleted ?? true).toBe(true);
+
+    await client.chats.markUnread(chat.id);
+    expect((await client.chats.retrieve(chat.id)).isMarkedUnread).toBe(true);
+    await client.chats.markRead(chat.id);
+    expect((await client.chats.retrieve(chat.id)).isMarkedUnread).toBe(false);
+    expect((await client.chats.list()).items.find((c) => c.id === chat.id)?.isMarkedUnread ?? false).toBe(false);
+  });
+});
+
 describe('paging while messages arrive', () => {
   it("pages back with direction 'before' without gaps or repeats while sends land, and finds the new ones with 'after'", async () => {
     // A long chat: the one with the most pages among the account's chats.

@@ -67,7 +67,7 @@ export const chatRoutes = [
     params: ChatParams,
     query: GetChatQuery,
     response: { status: 200, schema: Chat },
-    handler: ({ core, params, query }) => core.chats.get(params.chatID, query.maxParticipantCount),
+    handler: async ({ core, params, query, reply }) => reply.type('application/json; charset=utf-8').send(await core.chats.getJSON(params.chatID, query.maxParticipantCount)),
   }),
   route({
     method: 'PATCH',

@@ -17,7 +17,7 @@ export const messageRoutes = [
     params: ChatParams,
     query: PageQuery,
     response: { status: 200, schema: ListMessagesOutput },
-    handler: ({ core, params, query }) => core.messages.list(params.chatID, query),
+    handler: async ({ core, params, query, reply }) => reply.type('application/json; charset=utf-8').send(await core.messages.listJSON(params.chatID, query)),
   }),
   route({
     method: 'POST',

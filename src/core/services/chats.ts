@@ -26,14 +26,17 @@ const CHAT_PAGE = 25;
  * starts or stops. Lists send the cached JSON text as is.
  */
 const VIEW_CACHE_SIZE = 5_000;
+const LIST_START = Buffer.from('{"items":[');
+const COMMA = Buffer.from(',');
 interface CachedView {
   view: ChatWithPreview;
-  json: string;
+  /** The view as UTF-8 JSON, ready to be copied into a list response. */
+  bytes: Buffer;
   version: number;
 }
 
 export class Chats {
-  private readonly cache = new Map<string, Map<string, CachedView>>();
+  private readonly cache = new Map<number, Map<string, CachedView>>();
 
   constructor(private readonly core: Core) {}
 
@@ -42,32 +45,36 @@ export class Chats {
     this.cache.clear();
   }
 
-  private cached(chat: ChatRecord, key: string): CachedView | undefined {
-    const hit = this.cache.get(chat.id)?.get(key);
+  private cached(chat: { localID: number; version: number }, key: string): CachedView | undefined {
+    const hit = this.cache.get(chat.localID)?.get(key);
     return hit?.version === chat.version ? hit : undefined;
   }
 
   private remember(chat: ChatRecord, key: string, view: ChatWithPreview): CachedView {
     if (this.cache.size >= VIEW_CACHE_SIZE) this.cache.clear();
-    let views = this.cache.get(chat.id);
-    if (!views) this.cache.set(chat.id, (views = new Map()));
-    const entry = { view, json: JSON.stringify(view), version: chat.version };
+    let views = this.cache.get(chat.localID);
+    if (!views) this.cache.set(chat.localID, (views = new Map()));
+    const entry = { view, bytes: Buffer.from(JSON.stringify(view)), version: chat.version };
     views.set(key, entry);
     return entry;
   }
 
   /** One chat as the API shows it. Cached views are shared: callers must not change them. */
   async view(chat: ChatRecord, participantLimit = 100): Promise<Chat> {
+    return (await this.entry(chat, participantLimit)).view;
+  }
+
+  private async entry(chat: ChatRecord, participantLimit: number): Promise<CachedView> {
     const key = `one:${participantLimit}`;
     const hit = this.cached(chat, key);
-    if (hit) return hit.view;
+    if (hit) return hit;
     const ref = await this.core.chatRef(chat);
     const [participants, capabilities, network] = await Promise.all([
       this.core.repo.listParticipants(chat.localID, participantLimit),
       this.core.capabilities(chat, ref),
       this.core.networkName(chat.accountID),
     ]);
-    return this.remember(chat, key, presentChat(chat, { network, participants: participants.items, capabilities })).view;
+    return this.remember(chat, key, presentChat(chat, { network, participants: participants.items, capabilities }));
   }
 
   /** Several chats for a list, with at most 20 participants each and optionally their latest message. */
@@ -99,7 +106,7 @@ export class Chats {
     return out as CachedView[];
   }
 
-  private page<T>(page: Page<ChatRecord>, items: T[]) {
+  private page<T>(page: Page<{ lastActivity: number; localID: number }>, items: T[]) {
     return cursorPage('chats', page, items, (c) => [c.lastActivity, c.localID]);
   }
 
@@ -114,16 +121,43 @@ export class Chats {
     return this.page(page, await this.views(page.items, true));
   }
 
-  /** The same page as list(), as JSON text assembled from the cached views. */
-  async listJSON(q: ListChatsQuery): Promise<string> {
-    const page = await this.core.repo.listChats({ accountIDs: q.accountIDs, cursor: this.cursor(q.cursor), direction: q.direction ?? 'before', limit: CHAT_PAGE });
-    const views = await this.listViews(page.items, true);
+  /**
+   * The same page as list(), as UTF-8 JSON assembled from the cached views: the page
+   * is read as keys and versions, and only chats whose view is not cached at that
+   * version are read in full.
+   */
+  async listJSON(q: ListChatsQuery): Promise<Buffer> {
+    const page = await this.core.repo.listChatVersions({ accountIDs: q.accountIDs, cursor: this.cursor(q.cursor), direction: q.direction ?? 'before', limit: CHAT_PAGE });
+    const key = 'list+preview';
+    const views = page.items.map((k) => this.cached(k, key));
+    const missing = page.items.filter((_, i) => !views[i]).map((k) => k.localID);
+    if (missing.length) {
+      const records = [...(await this.core.repo.getChatsByLocalIDs(missing)).values()];
+      const fresh = await this.listViews(records, true);
+      const byLocalID = new Map(records.map((c, i) => [c.localID, fresh[i]!]));
+      page.items.forEach((k, i) => (views[i] ??= byLocalID.get(k.localID)));
+    }
     const { items: _items, ...rest } = this.page(page, []);
-    return `{"items":[${views.map((v) => v.json).join(',')}],${JSON.stringify(rest).slice(1)}`;
+    // A chat deleted between the two reads is left out.
+    const parts: Buffer[] = [LIST_START];
+    for (const v of views) {
+      if (!v) continue;
+      if (parts.length > 1) parts.push(COMMA);
+      parts.push(v.bytes);
+    }
+    parts.push(Buffer.from(`],${JSON.stringify(rest).slice(1)}`));
+    return Buffer.concat(parts);
   }
 
   async get(idOrLocalID: string, maxParticipantCount: number | null | undefined): Promise<Chat> {
     return this.view(await this.core.chat(idOrLocalID), maxParticipantCount ?? 100);
+  }
+
+  /** The same as get(), as UTF-8 JSON. */
+  async getJSON(idOrLocalID: string, maxParticipantCount: number | null | undefined): Promise<Buffer> {
+    const limit = maxParticipantCount ?? 100;
+    const hit = this.cached(await this.core.chatVersion(idOrLocalID), `one:${limit}`);
+    return (hit ?? (await this.entry(await this.core.chat(idOrLocalID), limit))).bytes;
   }
 
   async searchRecords(q: SearchChatsQuery) {

@@ -23,9 +23,17 @@ export const RETRY_DELAYS_MS = [1_000, 4_000, 15_000, 60_000];
 const status = (s: SendStatus['status'], at: number, extra: Partial<SendStatus> = {}): JsonObject =>
   ({ status: s, timestamp: new Date(at).toISOString(), ...extra }) as JsonObject;
 
+/**
+ * Message pages as UTF-8 JSON, kept per chat version: the store bumps a chat's
+ * version in the same transaction as any change to its messages, reactions or
+ * read marker, so a kept page is never stale. Oldest entries go first.
+ */
+const PAGE_CACHE_SIZE = 1_000;
+
 export class Messages {
   private readonly inFlight = new Set<number>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pages = new Map<string, { version: number; bytes: Buffer }>();
 
   constructor(private readonly core: Core) {}
 
@@ -53,7 +61,24 @@ export class Messages {
   }
 
   async list(idOrLocalID: string, q: { cursor?: string; direction?: 'before' | 'after' }) {
+    return this.page(await this.core.chat(idOrLocalID), q);
+  }
+
+  /** The same page as list(), as UTF-8 JSON, from the page cache when the chat has not changed. */
+  async listJSON(idOrLocalID: string, q: { cursor?: string; direction?: 'before' | 'after' }): Promise<Buffer> {
+    const current = await this.core.chatVersion(idOrLocalID);
+    const key = `${current.localID} ${q.direction ?? 'before'} ${q.cursor ?? ''}`;
+    const hit = this.pages.get(key);
+    if (hit?.version === current.version) return hit.bytes;
     const chat = await this.core.chat(idOrLocalID);
+    const bytes = Buffer.from(JSON.stringify(await this.page(chat, q)));
+    this.pages.delete(key);
+    if (this.pages.size >= PAGE_CACHE_SIZE) this.pages.delete(this.pages.keys().next().value!);
+    this.pages.set(key, { version: chat.version, bytes });
+    return bytes;
+  }
+
+  private async page(chat: ChatRecord, q: { cursor?: string; direction?: 'before' | 'after' }) {
     const cursor = q.cursor ? decodeCursor('messages', q.cursor, ['number']) : undefined;
     const page = await this.core.repo.listMessages(chat.localID, { cursor: cursor && { sortKey: cursor[0], rowID: 0 }, direction: q.direction ?? 'before', limit: MESSAGE_PAGE });
     const caps = await this.core.capabilities(chat);

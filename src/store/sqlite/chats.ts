@@ -1,28 +1,36 @@
 import { prepared, type DB } from './db.ts';
 import type { ChatRecord, ParticipantRecord } from '../records.ts';
-import type { ChatListQuery, ChatSearchQuery, ChatStatePatch, ChatUpsert } from '../repository.ts';
+import type { ChatListQuery, ChatSearchQuery, ChatStatePatch, ChatUpsert, ChatVersion, Page } from '../repository.ts';
 import { fold, words } from '../text.ts';
 import { bool, CHAT_COLUMNS, chatColumnsOf, int, json, toChat, toUser, type Row } from './rows.ts';
 import { keyset } from './keyset.ts';
 import { readMarker } from './unread.ts';
+
+/** A chat is named by its ID or by its numeric local ID. */
+const LOCAL_ID = /^\d{1,15}$/;
 
 const titleText = (title: string, custom: string | null | undefined, network: string) => fold(`${custom ?? title} ${network}`);
 
 export function chatQueries(db: DB) {
   const byID = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE id = ?`);
   const byLocal = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE local_id = ?`);
+  const versionByID = db.prepare('SELECT local_id AS localID, version FROM chats WHERE id = ?');
+  const versionByLocal = db.prepare('SELECT local_id AS localID, version FROM chats WHERE local_id = ?');
   const byRemote = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE account_id = ? AND remote_id = ?`);
   const networkOf = db.prepare('SELECT network FROM accounts WHERE id = ?');
-  const insert = db.prepare(`INSERT INTO chats (id, account_id, remote_id, type, title, description, img_url, is_read_only, last_activity, search_title, created_at)
-    VALUES (@id, @accountID, @remoteID, @type, @title, @description, @imgURL, @isReadOnly, @lastActivity, @searchTitle, @createdAt)`);
+  const insert = db.prepare(`INSERT INTO chats (id, account_id, remote_id, type, title, description, img_url, is_read_only, last_activity, created_at)
+    VALUES (@id, @accountID, @remoteID, @type, @title, @description, @imgURL, @isReadOnly, @lastActivity, @createdAt)`);
+  const insertSearch = db.prepare('INSERT INTO chat_search (local_id, title) VALUES (?, ?)');
+  const setSearchTitle = db.prepare('UPDATE chat_search SET title = ? WHERE local_id = ?');
+  const setSearchPeople = db.prepare('UPDATE chat_search SET people = ? WHERE local_id = ?');
   const updateNetworkFields = db.prepare(`UPDATE chats SET title = @title, description = @description, img_url = @imgURL,
-    is_read_only = @isReadOnly, last_activity = max(last_activity, @lastActivity), search_title = @searchTitle WHERE local_id = @localID`);
+    is_read_only = @isReadOnly, last_activity = max(last_activity, @lastActivity) WHERE local_id = @localID`);
   const deleteParticipants = db.prepare('DELETE FROM participants WHERE chat_local_id = ?');
   const insertParticipant = db.prepare(`INSERT INTO participants (chat_local_id, account_id, user_id, position, is_admin, is_pending, is_network_bot)
     VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const participantNames = db.prepare(`SELECT group_concat(u.search_text, ' ') AS t FROM participants p
     JOIN users u ON u.account_id = p.account_id AND u.id = p.user_id WHERE p.chat_local_id = ? AND u.is_self = 0`);
-  const setPeople = db.prepare('UPDATE chats SET participant_count = ?, search_people = ? WHERE local_id = ?');
+  const setCount = db.prepare('UPDATE chats SET participant_count = ? WHERE local_id = ?');
   const participantsAll = db.prepare(`SELECT u.*, p.user_id, p.account_id AS p_account_id, p.is_admin, p.is_pending, p.is_network_bot FROM participants p
     LEFT JOIN users u ON u.account_id = p.account_id AND u.id = p.user_id
     WHERE p.chat_local_id = ? ORDER BY p.position LIMIT ?`);
@@ -50,8 +58,9 @@ export function chatQueries(db: DB) {
       lastActivity: c.lastActivity ?? Date.now(),
     };
     if (!existing) {
-      const info = insert.run({ ...fields, id: c.id, accountID: c.accountID, remoteID: c.remoteID, type: c.type, searchTitle: titleText(c.title, null, c.network), createdAt: Date.now() });
-      return getLocal(Number(info.lastInsertRowid));
+      const localID = Number(insert.run({ ...fields, id: c.id, accountID: c.accountID, remoteID: c.remoteID, type: c.type, createdAt: Date.now() }).lastInsertRowid);
+      insertSearch.run(localID, titleText(c.title, null, c.network));
+      return getLocal(localID);
     }
     const prev = toChat(existing);
     updateNetworkFields.run({
@@ -59,9 +68,9 @@ export function chatQueries(db: DB) {
       description: c.description === undefined ? prev.description : fields.description,
       imgURL: c.imgURL === undefined ? prev.imgURL : fields.imgURL,
       lastActivity: c.lastActivity ?? prev.lastActivity,
-      searchTitle: titleText(c.title, prev.customTitle, c.network),
       localID: prev.localID,
     });
+    setSearchTitle.run(titleText(c.title, prev.customTitle, c.network), prev.localID);
     return getLocal(prev.localID);
   });
 
@@ -71,7 +80,8 @@ export function chatQueries(db: DB) {
       deleteParticipants.run(chatLocalID);
       list.forEach((p, i) => insertParticipant.run(chatLocalID, chat.accountID, p.userID, i, int(p.isAdmin), int(p.isPending), int(p.isNetworkBot)));
       const names = (participantNames.get(chatLocalID) as { t: string | null }).t ?? '';
-      setPeople.run(list.length, names, chatLocalID);
+      setCount.run(list.length, chatLocalID);
+      setSearchPeople.run(names, chatLocalID);
     },
   );
 
@@ -102,7 +112,7 @@ export function chatQueries(db: DB) {
     if (patch.customTitle !== undefined || patch.title !== undefined) {
       const c = getLocal(localID);
       const network = (networkOf.get(c.accountID) as { network: string } | undefined)?.network ?? '';
-      prepared(db, 'UPDATE chats SET search_title = ? WHERE local_id = ?').run(titleText(c.title, c.customTitle, network), localID);
+      setSearchTitle.run(titleText(c.title, c.customTitle, network), localID);
     }
     return getLocal(localID);
   });
@@ -119,7 +129,7 @@ export function chatQueries(db: DB) {
     return { ...base, isAdmin: bool(r.is_admin), isPending: bool(r.is_pending), isNetworkBot: bool(r.is_network_bot) };
   }
 
-  function listWhere(q: ChatListQuery, conds: string[], params: unknown[]) {
+  function listWhere(q: ChatListQuery, conds: string[], params: unknown[], columns = CHAT_COLUMNS) {
     if (q.accountIDs?.length) {
       conds.push(`account_id IN (${q.accountIDs.map(() => '?').join(',')})`);
       params.push(...q.accountIDs);
@@ -128,10 +138,9 @@ export function chatQueries(db: DB) {
     if (ks.where) conds.push(ks.where);
     const rows = prepared(
       db,
-      `SELECT ${CHAT_COLUMNS} FROM chats ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${ks.order} LIMIT ?`,
+      `SELECT ${columns} FROM chats ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${ks.order} LIMIT ?`,
     ).all(...params, ...ks.params, q.limit + 1) as Row[];
-    const page = ks.finish(rows, q.limit);
-    return { hasMore: page.hasMore, items: page.items.map(toChat) };
+    return ks.finish(rows, q.limit);
   }
 
   return {
@@ -139,8 +148,11 @@ export function chatQueries(db: DB) {
       return upsert(c);
     },
     async getChat(idOrLocalID: string) {
-      const r = (/^\d{1,15}$/.test(idOrLocalID) ? byLocal.get(Number(idOrLocalID)) : byID.get(idOrLocalID)) as Row | undefined;
+      const r = (LOCAL_ID.test(idOrLocalID) ? byLocal.get(Number(idOrLocalID)) : byID.get(idOrLocalID)) as Row | undefined;
       return r && toChat(r);
+    },
+    async getChatVersion(idOrLocalID: string) {
+      return (LOCAL_ID.test(idOrLocalID) ? versionByLocal.get(Number(idOrLocalID)) : versionByID.get(idOrLocalID)) as { localID: number; version: number } | undefined;
     },
     async getChatByRemoteID(accountID: string, remoteID: string) {
       const r = byRemote.get(accountID, remoteID) as Row | undefined;
@@ -161,15 +173,20 @@ export function chatQueries(db: DB) {
       delChat.run(localID);
     },
     async listChats(q: ChatListQuery) {
-      return listWhere(q, [], []);
+      const page = listWhere(q, [], []);
+      return { hasMore: page.hasMore, items: page.items.map(toChat) };
+    },
+    async listChatVersions(q: ChatListQuery) {
+      return listWhere(q, [], [], 'local_id AS localID, last_activity AS lastActivity, version') as unknown as Page<ChatVersion>;
     },
     async searchChats(q: ChatSearchQuery) {
       const conds: string[] = [];
       const params: unknown[] = [];
-      const column = q.scope === 'participants' ? 'search_people' : 'search_title';
+      const column = q.scope === 'participants' ? 'people' : 'title';
       const ws = words(q.text);
       if (q.text?.trim() && !ws.length) return { hasMore: false, items: [] }; // nothing searchable in the text
-      for (const w of ws) (conds.push(`instr(${column}, ?) > 0`), params.push(w));
+      // Matched in the side table, looked up by the chat's key (chats are few; their rows stay small).
+      if (ws.length) conds.push(`local_id IN (SELECT local_id FROM chat_search WHERE ${ws.map(() => `instr(${column}, ?) > 0`).join(' AND ')})`), params.push(...ws);
       if (q.inbox === 'primary') conds.push('is_archived = 0 AND is_low_priority = 0');
       if (q.inbox === 'low-priority') conds.push('is_low_priority = 1 AND is_archived = 0');
       if (q.inbox === 'archive') conds.push('is_archived = 1');
@@ -178,7 +195,8 @@ export function chatQueries(db: DB) {
       if (q.lastActivityBefore !== undefined) (conds.push('last_activity < ?'), params.push(q.lastActivityBefore));
       if (q.lastActivityAfter !== undefined) (conds.push('last_activity > ?'), params.push(q.lastActivityAfter));
       if (!q.includeMuted) conds.push('is_muted = 0');
-      return listWhere(q, conds, params);
+      const page = listWhere(q, conds, params);
+      return { hasMore: page.hasMore, items: page.items.map(toChat) };
     },
     async findDirectChat(accountID: string, userID: string) {
       const r = direct.get(accountID, userID) as Row | undefined;

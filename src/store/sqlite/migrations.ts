@@ -251,4 +251,14 @@ export const MIGRATIONS: string[] = [
     UPDATE chats SET version = version + 1 WHERE local_id = (SELECT chat_local_id FROM messages WHERE row_id = old.message_row_id);
   END;
   `,
+  /* 6: the folded search texts move out of chats: long for big groups, they made every chat row a chain of pages */ `
+  CREATE TABLE chat_search (
+    local_id  INTEGER PRIMARY KEY REFERENCES chats(local_id) ON DELETE CASCADE,
+    title     TEXT NOT NULL DEFAULT '',  -- folded title + network
+    people    TEXT NOT NULL DEFAULT ''   -- folded member names
+  );
+  INSERT INTO chat_search (local_id, title, people) SELECT local_id, search_title, search_people FROM chats;
+  ALTER TABLE chats DROP COLUMN search_title;
+  ALTER TABLE chats DROP COLUMN search_people;
+  `,
 ];
