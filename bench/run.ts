@@ -176,6 +176,18 @@ async function recordRoutes(server: RunningSwitchboard, cases: EndpointCase[]) {
   return out;
 }
 
+/**
+ * A freshly started server runs every route's code for the first time: each read is
+ * loaded briefly first (discarded), so the first endpoint measured is not the one
+ * that pays for the JIT warming up.
+ */
+async function warmUp(t: Tools, server: RunningSwitchboard, cases: EndpointCase[]): Promise<void> {
+  for (const c of cases) {
+    await t.load.run({ url: `${server.baseURL}${c.path}`, method: c.method, headers: server.headers, connections: t.cfg.connections, warmupSeconds: 0, durationSeconds: WARM_UP_SECONDS });
+  }
+}
+const WARM_UP_SECONDS = 0.3;
+
 /** Switchboard loaded, then with one connection, then the bare server with the same bytes. */
 async function measureEndpoint(
   t: Tools,
@@ -265,6 +277,7 @@ async function benchSize(t: Tools, store: Store, largest: boolean): Promise<{ si
       log(`  cold start: /v1/info ${Math.round(coldStart.infoMs)} ms, search ${Math.round(coldStart.searchMs)} ms; idle RSS ${((rssIdle ?? 0) / 1e6).toFixed(0)} MB`);
       const recorded = await recordRoutes(server, reads);
       await t.baseline.setRoutes([...recorded.values()].map((r) => r.route));
+      await warmUp(t, server, reads);
       const sampler = new RssSampler(() => server.rss());
       for (const c of reads) endpoints.push(await measureEndpoint(t, label, server, sampler, c, recorded.get(c.id)!, floors.get(c.id)));
       rssLoadMax = Math.max(rssLoadMax, sampler.max);
