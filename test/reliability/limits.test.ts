@@ -9,8 +9,7 @@
 // second HTTP front of the same core with the timeouts shortened, and that
 // hundreds of slow connections do not starve other clients. `npm run soak`
 // waits for the real ones.
-import { request as httpRequest } from 'node:http';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from '../../src/api/server.ts';
@@ -51,31 +50,46 @@ describe('big bodies are refused without the memory to hold them', () => {
    * Streams a JSON body of about `size` bytes ({"content":"AAAA…"}), chunked or with
    * a declared length, stopping when the server answers; resolves with the status.
    */
+  /**
+   * POSTs `size` bytes (or declares `declared` and stops early) over a raw socket and
+   * resolves with the status as soon as the server answers. The server may answer and
+   * hang up before the body is sent: writes then fail (EPIPE), which is no error here.
+   */
   function stream(path: string, size: number, o: { token?: string; declared?: number; accept?: string } = {}): Promise<{ status: number; sentMB: number; ms: number }> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
       let sent = 0;
-      let answered = false;
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(o.accept ? { accept: o.accept } : {}) };
-      if (o.declared !== undefined) headers['content-length'] = String(o.declared);
-      const req = httpRequest({ host: '127.0.0.1', port: child.port, method: 'POST', path, headers, agent: false }, (res) => {
-        answered = true;
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode!, sentMB: Math.round(sent / MB), ms: Date.now() - started }));
-      });
-      req.on('error', (err) => (answered ? undefined : reject(err)));
-      req.on('socket', (s) => s.on('error', () => undefined));
-      const chunk = Buffer.alloc(MB, 'A');
-      const head = Buffer.from('{"content":"');
-      req.write(head);
-      sent += head.length;
-      const pump = () => {
-        while (!answered && sent < size - 2) {
-          const ok = req.write(chunk);
-          sent += chunk.length;
-          if (!ok) return void req.once('drain', pump);
+      let status: number | undefined;
+      let head = '';
+      const headers = [
+        `POST ${path} HTTP/1.1`, `Host: 127.0.0.1:${child.port}`, 'Content-Type: application/json', 'Connection: close',
+        ...(o.token ? [`Authorization: Bearer ${o.token}`] : []), ...(o.accept ? [`Accept: ${o.accept}`] : []),
+        o.declared !== undefined ? `Content-Length: ${o.declared}` : 'Transfer-Encoding: chunked',
+      ];
+      const sock = connect(child.port, '127.0.0.1');
+      const done = () => (status === undefined ? reject(new Error(`no answer after ${Math.round(sent / MB)} MB`)) : resolve({ status, sentMB: Math.round(sent / MB), ms: Date.now() - started }));
+      sock.on('data', (d: Buffer) => {
+        if (status !== undefined) return;
+        head += d.toString('latin1');
+        const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
+        if (m) {
+          status = Number(m[1]);
+          sock.destroy();
         }
-        if (!answered && o.declared === undefined) req.end('"}');
+      });
+      sock.on('error', () => undefined); // EPIPE/ECONNRESET once the server has answered and hung up
+      sock.on('close', done);
+      const frame = (b: Buffer) => (o.declared !== undefined ? b : Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]));
+      const chunk = frame(Buffer.alloc(MB, 'A'));
+      sock.write(`${headers.join('\r\n')}\r\n\r\n`);
+      sock.write(frame(Buffer.from('{"content":"')));
+      const pump = () => {
+        while (status === undefined && !sock.destroyed && sent < size - 2) {
+          const ok = sock.write(chunk);
+          sent += MB;
+          if (!ok) return void sock.once('drain', pump);
+        }
+        if (status === undefined && !sock.destroyed && o.declared === undefined) sock.write(Buffer.concat([frame(Buffer.from('"}')), Buffer.from('0\r\n\r\n')]));
       };
       pump();
     });
@@ -106,11 +120,10 @@ describe('big bodies are refused without the memory to hold them', () => {
     expect(mb).toBeLessThan(24);
   });
 
-  // Found by this suite. REST routes authenticate in the handler (src/api/server.ts),
-  // after Fastify has read and parsed the whole body; /v1/assets/upload/base64
-  // allows 760 MB. Anyone who can reach the port (with --remote: anyone) makes the
-  // server buffer and JSON.parse up to 760 MB without a token. /v0/mcp
-  // authenticates in onRequest, before the body, as REST routes should.
+  // Found by this suite: REST routes authenticated in the handler, after Fastify had
+  // read and parsed the whole body (up to 760 MB for base64 uploads), so anyone who
+  // could reach the port made the server buffer it without a token. They now
+  // authenticate in onRequest, before the body, as /v0/mcp does.
   it('an 80 MB base64 upload without a token is refused before it is buffered', async () => {
     const { mb, value } = await growth(() => stream('/v1/assets/upload/base64', 80 * MB));
     results['80 MB base64 upload without a token → 401'] = mb;

@@ -1,7 +1,8 @@
 // `npm run soak`: the long variants of the reliability suite (SWITCHBOARD_SOAK=1):
 // 40,000 fuzz cases, 30,000 sends and ingests with 25 kills, 60 s of load, many
 // outages of several networks at once, the real slow-client timeouts. Runs
-// test/reliability with vitest, then prints one summary of what every part
+// test/reliability with vitest, one file at a time (so the load test has the
+// machine to itself), then prints one summary of what every part
 // reported and which tests failed. Exits with vitest's status.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ const resultsFile = join(dir, 'results.json');
 const started = Date.now();
 
 const code = await new Promise<number>((resolve) => {
-  const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability', '--reporter=default', '--reporter=json', `--outputFile.json=${resultsFile}`, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/reliability', '--no-file-parallelism', '--reporter=default', '--reporter=json', `--outputFile.json=${resultsFile}`, ...process.argv.slice(2)], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, SWITCHBOARD_SOAK: '1', RELIABILITY_SUMMARY_FILE: summaryFile },
