@@ -44,6 +44,16 @@ export class DomainEvents {
     return this.tail;
   }
 
+  /** The oldest eventID still kept (a client resuming from before it has missed events). */
+  async oldestKept(): Promise<number> {
+    return (await this.repo.eventBounds()).oldest;
+  }
+
+  /** Up to `limit` logged events after `id`, in order: what a resuming client missed. */
+  after(id: number, limit: number): Promise<DomainEvent[]> {
+    return this.repo.eventsAfter(id, limit);
+  }
+
   subscribe(listener: (e: DomainEvent) => void): () => void {
     this.emitter.on('event', listener);
     return () => this.emitter.off('event', listener);

@@ -49,12 +49,6 @@ async function allMessages(chatID: string): Promise<Message[]> {
 
 const firstPageIDs = async (chatID: string) => (await client.messages.list(chatID)).items.map((m) => `${m.id}|${m.text ?? ''}|${m.editedTimestamp ?? ''}`);
 
-/** Sends and waits until the network has confirmed; returns the final message. */
-async function sendConfirmed(chatID: string, body: BeeperDesktop.MessageSendParams): Promise<Message> {
-  const { pendingMessageID } = await client.messages.send(chatID, body);
-  return waitFor(() => client.messages.retrieve(pendingMessageID, { chatID }), (m) => m.sendStatus?.status === 'SUCCESS', 'send confirmation');
-}
-
 /** Holds the sandbox network's sends of one account until released, so the pending state can be observed. */
 function holdSends(accountID: string) {
   const net = s.running.core.client(accountID) as unknown as { sendMessage: (...args: unknown[]) => Promise<unknown> };
@@ -110,19 +104,19 @@ describe('send text and read it back', () => {
 
   it('stores Markdown as Matrix HTML and plain text as it is', async () => {
     const chat = await freshChat('sandbox-whatsapp');
-    const bold = await sendConfirmed(chat.id, { text: 'this is **bold**' });
+    const bold = await s.sendConfirmed(chat.id, { text: 'this is **bold**' });
     expect(bold.text).toContain('<strong>bold</strong>');
-    const plain = await sendConfirmed(chat.id, { text: 'just some plain words' });
+    const plain = await s.sendConfirmed(chat.id, { text: 'just some plain words' });
     expect(plain.text).toBe('just some plain words');
   });
 
   it('keeps a JSON-encoded HTML string as sanitized HTML and escapes raw HTML typed as Markdown', async () => {
     const chat = await freshChat('sandbox-whatsapp');
-    const html = await sendConfirmed(chat.id, { text: JSON.stringify('<b>x</b><script>alert(1)</script>') });
+    const html = await s.sendConfirmed(chat.id, { text: JSON.stringify('<b>x</b><script>alert(1)</script>') });
     expect(html.text).toContain('<b>x</b>');
     expect(html.text).not.toMatch(/<script/i);
     expect(html.text).not.toContain('alert(1)');
-    const typed = await sendConfirmed(chat.id, { text: 'look <script>alert(1)</script>' });
+    const typed = await s.sendConfirmed(chat.id, { text: 'look <script>alert(1)</script>' });
     expect(typed.text).not.toMatch(/<script/i);
     expect(typed.text).toContain('&lt;script&gt;');
   });
@@ -131,7 +125,7 @@ describe('send text and read it back', () => {
     const chat = await freshChat('sandbox-signal');
     const target = (await client.messages.list(chat.id)).items.find((m) => !m.isSender && !m.isDeleted)!;
     expect(target).toBeDefined();
-    const reply = await sendConfirmed(chat.id, { text: 'replying', replyToMessageID: target.id });
+    const reply = await s.sendConfirmed(chat.id, { text: 'replying', replyToMessageID: target.id });
     expect(reply.linkedMessageID).toBe(target.id);
     const before = await firstPageIDs(chat.id);
     await apiError(client.messages.send(chat.id, { text: 'reply to nothing', replyToMessageID: '$no-such-message' }), 404);
@@ -157,7 +151,7 @@ describe('capability refusals (422, nothing stored)', () => {
     const e = await apiError(client.messages.send(chat.id, { text: 'a'.repeat(2001) }), 422, 'TEXT_TOO_LONG');
     expect(e.error.details).toMatchObject({ length: 2001, maxTextLength: 2000 });
     expect(await firstPageIDs(chat.id)).toEqual(before);
-    const ok = await sendConfirmed(chat.id, { text: 'a'.repeat(2000) });
+    const ok = await s.sendConfirmed(chat.id, { text: 'a'.repeat(2000) });
     expect(ok.text).toBe('a'.repeat(2000));
   });
 
@@ -196,7 +190,7 @@ describe('capability refusals (422, nothing stored)', () => {
 
   it('iMessage: five edits of a fresh message succeed, the sixth → EDIT_LIMIT_REACHED', async () => {
     const chat = await freshChat('sandbox-imessage');
-    const m = await sendConfirmed(chat.id, { text: 'edit me' });
+    const m = await s.sendConfirmed(chat.id, { text: 'edit me' });
     for (let i = 1; i <= 5; i++) {
       const edited = await client.messages.update(m.id, { chatID: chat.id, text: `edit number ${i}` });
       expect(edited.text).toBe(`edit number ${i}`);
@@ -237,7 +231,7 @@ describe('capability refusals (422, nothing stored)', () => {
 describe('edit', () => {
   it('returns the Message with success, messageID, editedTimestamp and the new text', async () => {
     const chat = await freshChat('sandbox-whatsapp');
-    const m = await sendConfirmed(chat.id, { text: 'first draft' });
+    const m = await s.sendConfirmed(chat.id, { text: 'first draft' });
     expect(m.editedTimestamp).toBeUndefined();
     const edited = await client.messages.update(m.id, { chatID: chat.id, text: 'second **draft**' });
     expect(edited.success).toBe(true);
@@ -254,7 +248,7 @@ describe('edit', () => {
   it('refuses to edit a message with an attachment (422)', async () => {
     const chat = await freshChat('sandbox-whatsapp');
     const up = await uploadPng(6, 6, 3);
-    const m = await sendConfirmed(chat.id, { attachment: { uploadID: up.uploadID! } });
+    const m = await s.sendConfirmed(chat.id, { attachment: { uploadID: up.uploadID! } });
     await apiError(client.messages.update(m.id, { chatID: chat.id, text: 'caption now' }), 422);
     const read = await client.messages.retrieve(m.id, { chatID: chat.id });
     expect(read.text).toBeUndefined();
@@ -265,7 +259,7 @@ describe('edit', () => {
 describe('delete', () => {
   it('deletes an own fresh message for everyone by default (204, then isDeleted)', async () => {
     const chat = await freshChat('sandbox-whatsapp');
-    const m = await sendConfirmed(chat.id, { text: 'delete me for everyone' });
+    const m = await s.sendConfirmed(chat.id, { text: 'delete me for everyone' });
     const res = await client.messages.delete(m.id, { chatID: chat.id }).asResponse();
     expect(res.status).toBe(204);
     const read = await client.messages.retrieve(m.id, { chatID: chat.id });
@@ -426,7 +420,7 @@ describe('sending an attachment', () => {
     const chat = await freshChat('sandbox-imessage');
     const up = await uploadPng(12, 8, 11);
     expect(up.mimeType).toBe('image/png');
-    const m = await sendConfirmed(chat.id, { attachment: { uploadID: up.uploadID! } });
+    const m = await s.sendConfirmed(chat.id, { attachment: { uploadID: up.uploadID! } });
     expect(m.type).toBe('IMAGE');
     expect(m.attachments).toHaveLength(1);
     const att = m.attachments![0]!;

@@ -64,14 +64,6 @@ afterAll(async () => {
   for (const d of tmp) rmSync(d, { recursive: true, force: true });
 });
 
-const used = new Set<string>();
-async function freshChat(accountID: string, type: 'single' | 'group' = 'single'): Promise<Chat> {
-  const page = await s.client.chats.search({ accountIDs: [accountID], type, limit: 100 });
-  const chat = page.items.find((c) => !c.isReadOnly && !used.has(c.id));
-  expect(chat, `an unused ${type} chat on ${accountID}`).toBeDefined();
-  used.add(chat!.id);
-  return chat!;
-}
 
 const partner = (c: Chat) => c.participants.items.find((p) => !p.isSelf)!;
 const statusOf = async (chatID: string, id: string) => (await s.client.messages.retrieve(id, { chatID })).sendStatus?.status;
@@ -100,7 +92,7 @@ describe('switchboard sandbox (control commands)', () => {
     let dm: Chat;
     let printed: Message;
     beforeAll(async () => {
-      dm = await freshChat('sandbox-telegram');
+      dm = await s.freshChat('sandbox-telegram');
       const file = join(freshDir(), 'photo.png');
       writeFileSync(file, png);
       printed = JSON.parse(await sandbox('incoming', dm.id, 'hello from the command line', '--file', file)) as Message;
@@ -122,20 +114,17 @@ describe('switchboard sandbox (control commands)', () => {
   it('focus on lets notify-anyway through to someone whose Focus was off', async () => {
     const state = async () => (await (await s.fetch('/sandbox/v1/accounts/sandbox-imessage')).json()) as { people: Array<{ id: string; focused: boolean }> };
     const unfocused = new Set((await state()).people.filter((p) => !p.focused).map((p) => p.id));
-    const page = await s.client.chats.search({ accountIDs: ['sandbox-imessage'], type: 'single', limit: 100 });
-    const dm = page.items.find((c) => !used.has(c.id) && unfocused.has(partner(c).id));
-    expect(dm, 'an iMessage DM whose partner has Focus off').toBeDefined();
-    used.add(dm!.id);
-    await apiError(s.client.chats.notifyAnyway(dm!.id), 422, 'RECIPIENT_NOT_FOCUSED');
+    const dm = await s.freshChat('sandbox-imessage', 'single', (c) => unfocused.has(partner(c).id)); // a DM whose partner has Focus off
+    await apiError(s.client.chats.notifyAnyway(dm.id), 422, 'RECIPIENT_NOT_FOCUSED');
 
-    expect((await sandbox('focus', 'sandbox-imessage', partner(dm!).id, 'on')).trim()).toBe('done');
-    expect((await state()).people.find((p) => p.id === partner(dm!).id)?.focused).toBe(true);
-    expect((await s.client.chats.notifyAnyway(dm!.id)).id).toBe(dm!.id);
+    expect((await sandbox('focus', 'sandbox-imessage', partner(dm).id, 'on')).trim()).toBe('done');
+    expect((await state()).people.find((p) => p.id === partner(dm).id)?.focused).toBe(true);
+    expect((await s.client.chats.notifyAnyway(dm.id)).id).toBe(dm.id);
   });
 
   it('script and offline/online: sends end as scripted; an outage holds them until the network is back', async () => {
-    const waChat = await freshChat('sandbox-whatsapp');
-    const sigChat = await freshChat('sandbox-signal');
+    const waChat = await s.freshChat('sandbox-whatsapp');
+    const sigChat = await s.freshChat('sandbox-signal');
     const [scripted] = await Promise.all([sandbox('script', 'sandbox-whatsapp', 'fail-permanent', 'fail-retriable:1', 'delay:300'), sandbox('offline', 'sandbox-signal')]);
     expect(JSON.parse(scripted).scriptedSends).toEqual([{ outcome: 'fail-permanent' }, { outcome: 'fail-retriable', failures: 1 }, { outcome: 'delay', delayMs: 300 }]);
 
@@ -157,7 +146,7 @@ describe('switchboard sandbox (control commands)', () => {
   });
 
   it('clock --advance 15m moves the simulated clock: a fresh WhatsApp message can no longer be edited', async () => {
-    const chat = await freshChat('sandbox-whatsapp');
+    const chat = await s.freshChat('sandbox-whatsapp');
     const { pendingMessageID } = await s.client.messages.send(chat.id, { text: 'edit me later' });
     const m = await until(chat.id, pendingMessageID, 'SUCCESS');
     try {

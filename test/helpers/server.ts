@@ -7,8 +7,13 @@ import { join } from 'node:path';
 import pino from 'pino';
 import BeeperDesktop from '@beeper/desktop-api';
 import { startServer, type Running } from '../../src/cli/serve.ts';
+import { expect } from 'vitest';
 import { ResponseValidator } from './openapi.ts';
 import { recordOperation } from './coverage.ts';
+import { waitFor } from './expect.ts';
+
+type Chat = BeeperDesktop.Chat;
+type Message = BeeperDesktop.Message;
 
 export interface TestServer {
   running: Running;
@@ -24,6 +29,14 @@ export interface TestServer {
   sdk(token: string): BeeperDesktop;
   /** fetch with the read+write token, response validated unless validate=false. */
   fetch(path: string, init?: RequestInit & { validate?: boolean }): Promise<Response>;
+  /** A JSON request (the sandbox control API, mostly) with the read+write token, or `token`; the raw response. */
+  call(method: string, path: string, body?: unknown, token?: string): Promise<Response>;
+  /** The same, failing the test on an error status; the JSON answer (undefined for 204). */
+  control<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A writable chat of an account that no earlier call on this server handed out (tests keep out of each other's way). */
+  freshChat(accountID: string, type?: 'single' | 'group', ok?: (c: Chat) => boolean): Promise<Chat>;
+  /** Sends and waits until the network has confirmed; the final message. */
+  sendConfirmed(chatID: string, body: BeeperDesktop.MessageSendParams): Promise<Message>;
   stop(): Promise<void>;
 }
 
@@ -60,13 +73,21 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   };
   const sdk = (t: string) => new BeeperDesktop({ accessToken: t, baseURL: running.baseURL, maxRetries: 0, fetch: validatingFetch, timeout: 30_000 });
 
-  return {
+  const client = sdk(token);
+  const used = new Set<string>();
+  const call: TestServer['call'] = (method, path, body, t) => {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    if (t) headers.authorization = `Bearer ${t}`;
+    return server.fetch(path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers });
+  };
+
+  const server: TestServer = {
     running,
     baseURL: running.baseURL,
     dataDir,
     token,
     readToken,
-    client: sdk(token),
+    client,
     readClient: sdk(readToken),
     validator,
     sdk,
@@ -77,9 +98,27 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       const f = validate ? validatingFetch : globalThis.fetch;
       return f(`${running.baseURL}${path}`, { ...rest, headers });
     },
+    call,
+    async control<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const res = await call(method, path, body);
+      if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
+      return (res.status === 204 ? undefined : await res.json()) as T;
+    },
+    async freshChat(accountID, type = 'single', ok = () => true) {
+      const page = await client.chats.search({ accountIDs: [accountID], type, limit: 100 });
+      const chat = page.items.find((c) => !c.isReadOnly && !used.has(c.id) && ok(c));
+      expect(chat, `an unused writable ${type} chat on ${accountID}`).toBeDefined();
+      used.add(chat!.id);
+      return chat!;
+    },
+    async sendConfirmed(chatID, body) {
+      const { pendingMessageID } = await client.messages.send(chatID, body);
+      return waitFor(() => client.messages.retrieve(pendingMessageID, { chatID }), (m) => m.sendStatus?.status === 'SUCCESS', 'the send to be confirmed');
+    },
     async stop() {
       await running.stop();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return server;
 }

@@ -100,7 +100,7 @@ export class Connection {
       if (!Number.isSafeInteger(since) || since < 0) throw new WsInputError('INVALID_PAYLOAD', 'since must be the eventID of an event this server sent (a non-negative integer).');
     }
     if (since !== undefined) {
-      const { oldest } = await this.core.repo.eventBounds();
+      const oldest = await this.core.events.oldestKept();
       if (since < oldest - 1) {
         throw new WsInputError('INVALID_PAYLOAD', `Events after ${since} are no longer kept (the oldest kept is ${oldest}); refetch over HTTP, then subscribe without "since". The subscription is unchanged.`);
       }
@@ -111,8 +111,8 @@ export class Connection {
       const resolved = new Set<string>();
       const unknown: string[] = [];
       for (const id of ids as string[]) {
-        const chat = await this.core.repo.getChat(id);
-        if (chat) resolved.add(chat.id);
+        const chatID = await this.core.chats.idOf(id);
+        if (chatID) resolved.add(chatID);
         else unknown.push(id);
       }
       if (unknown.length) throw new WsInputError('NOT_SUBSCRIBED', `No chat has the ID${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the subscription is unchanged.`);
@@ -129,7 +129,7 @@ export class Connection {
     try {
       let after = Math.max(since, this.delivered);
       for (;;) {
-        const page = await this.core.repo.eventsAfter(after, LIMITS.replayPage);
+        const page = await this.core.events.after(after, LIMITS.replayPage);
         for (const e of page) if (this.matches(e)) await this.deliver(e);
         if (page.length < LIMITS.replayPage) break;
         after = page.at(-1)!.id;

@@ -22,20 +22,8 @@ export class EntryBuilder {
   }
 
   private async build(e: DomainEvent): Promise<object[] | undefined> {
-    if (e.type !== 'message.upserted' && e.type !== 'chat.upserted') return undefined;
-    const chat = await this.core.repo.getChat(e.chatID);
-    if (!chat) return [];
-    if (e.type === 'chat.upserted') return this.core.chats.views([chat], false);
-    const caps = await this.core.capabilities(chat);
-    const out: object[] = [];
-    const seen = new Set<number>();
-    for (const id of e.ids) {
-      const m = await this.core.repo.getMessage(chat.localID, id);
-      if (m && !seen.has(m.rowID)) {
-        seen.add(m.rowID);
-        out.push(await this.core.messages.view(chat, m, caps));
-      }
-    }
-    return out;
+    if (e.type === 'chat.upserted') return this.core.chats.eventViews(e.chatID);
+    if (e.type === 'message.upserted') return this.core.messages.eventViews(e.chatID, e.ids);
+    return undefined;
   }
 }

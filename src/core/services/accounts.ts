@@ -62,8 +62,13 @@ export class Accounts {
     clearTimeout(this.watchTimer);
   }
 
+  /** Every account as stored (IDs, networks, configuration). */
+  records(): Promise<AccountRecord[]> {
+    return this.core.repo.listAccounts();
+  }
+
   async list(): Promise<Account[]> {
-    const accounts = await this.core.repo.listAccounts();
+    const accounts = await this.records();
     return Promise.all(accounts.map(async (a) => presentAccount(a, await this.core.repo.getUser(a.id, a.selfUserID), this.core.connectionState(a.id) ?? { state: 'offline' })));
   }
 

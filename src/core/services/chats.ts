@@ -149,6 +149,17 @@ export class Chats {
     return Buffer.concat(parts);
   }
 
+  /** A chat.upserted event's entries: the chat as lists show it (none once it is gone). */
+  async eventViews(chatID: string): Promise<Chat[]> {
+    const chat = await this.core.repo.getChat(chatID);
+    return chat ? this.views([chat], false) : [];
+  }
+
+  /** The chat ID of a chat named by its ID or local ID, or undefined when there is none. */
+  async idOf(idOrLocalID: string): Promise<string | undefined> {
+    return (await this.core.repo.getChat(idOrLocalID))?.id;
+  }
+
   async get(idOrLocalID: string, maxParticipantCount: number | null | undefined): Promise<Chat> {
     return this.view(await this.core.chat(idOrLocalID), maxParticipantCount ?? 100);
   }

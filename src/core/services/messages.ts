@@ -53,6 +53,23 @@ export class Messages {
     return out;
   }
 
+  /** A message.upserted event's entries: each message once, as the API shows it (none once the chat is gone). */
+  async eventViews(chatID: string, ids: string[]): Promise<Message[]> {
+    const chat = await this.core.repo.getChat(chatID);
+    if (!chat) return [];
+    const caps = await this.core.capabilities(chat);
+    const out: Message[] = [];
+    const seen = new Set<number>();
+    for (const id of ids) {
+      const m = await this.core.repo.getMessage(chat.localID, id);
+      if (m && !seen.has(m.rowID)) {
+        seen.add(m.rowID);
+        out.push(await this.view(chat, m, caps));
+      }
+    }
+    return out;
+  }
+
   /** A message of a chat by ID, pending ID or network ID; 404 otherwise. */
   async record(chat: ChatRecord, id: string): Promise<MessageRecord> {
     const m = await this.core.repo.getMessage(chat.localID, id);

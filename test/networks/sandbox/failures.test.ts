@@ -7,7 +7,6 @@ import BeeperDesktop from '@beeper/desktop-api';
 import { startTestServer, type TestServer } from '../../helpers/server.ts';
 import { waitFor } from '../../helpers/expect.ts';
 
-type Chat = BeeperDesktop.Chat;
 type Message = BeeperDesktop.Message;
 type Status = NonNullable<Message['sendStatus']>['status'];
 
@@ -34,28 +33,10 @@ afterAll(async () => s?.stop());
 
 // ---------------------------------------------------------------- helpers
 
-async function control<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await s.fetch(path, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-  });
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
+const network = (accountID: string) => s.control<SandboxAccount>('GET', `/sandbox/v1/accounts/${accountID}`);
+const script = (accountID: string, sends: SandboxAccount['scriptedSends']) => s.control<SandboxAccount>('POST', `/sandbox/v1/accounts/${accountID}/script`, { sends });
+const setOnline = (accountID: string, online: boolean) => s.control('POST', `/sandbox/v1/accounts/${accountID}/online`, { online });
 
-const network = (accountID: string) => control<SandboxAccount>('GET', `/sandbox/v1/accounts/${accountID}`);
-const script = (accountID: string, sends: SandboxAccount['scriptedSends']) => control<SandboxAccount>('POST', `/sandbox/v1/accounts/${accountID}/script`, { sends });
-const setOnline = (accountID: string, online: boolean) => control('POST', `/sandbox/v1/accounts/${accountID}/online`, { online });
-
-const used = new Set<string>();
-async function freshChat(accountID: string, type: 'single' | 'group' = 'single'): Promise<Chat> {
-  const page = await client.chats.search({ accountIDs: [accountID], type, limit: 100 });
-  const chat = page.items.find((c) => !c.isReadOnly && !used.has(c.id));
-  expect(chat, `an unused writable ${type} chat on ${accountID}`).toBeDefined();
-  used.add(chat!.id);
-  return chat!;
-}
 
 const get = (chatID: string, pendingMessageID: string) => client.messages.retrieve(pendingMessageID, { chatID });
 const statusOf = async (chatID: string, pendingMessageID: string) => (await get(chatID, pendingMessageID)).sendStatus?.status;
@@ -73,7 +54,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('scripted sends', () => {
   it('fail-permanent: the send ends FAIL_PERMANENT with a reason and never reaches the network', async () => {
-    const chat = await freshChat(WHATSAPP);
+    const chat = await s.freshChat(WHATSAPP);
     const scripted = await script(WHATSAPP, [{ outcome: 'fail-permanent' }]);
     expect(scripted.scriptedSends).toEqual([{ outcome: 'fail-permanent' }]);
 
@@ -97,7 +78,7 @@ describe('scripted sends', () => {
   });
 
   it('fail-retriable ×2: the send is seen FAIL_RETRIABLE, then ends SUCCESS, delivered exactly once', async () => {
-    const chat = await freshChat(WHATSAPP);
+    const chat = await s.freshChat(WHATSAPP);
     await script(WHATSAPP, [{ outcome: 'fail-retriable', failures: 2 }]);
     const { pendingMessageID } = await client.messages.send(chat.id, { text: 'second time lucky' });
 
@@ -112,7 +93,7 @@ describe('scripted sends', () => {
   });
 
   it('fail-retriable more often than there are retries: the send gives up with FAIL_PERMANENT', async () => {
-    const chat = await freshChat(SIGNAL);
+    const chat = await s.freshChat(SIGNAL);
     await script(SIGNAL, [{ outcome: 'fail-retriable', failures: 10 }]);
     const { pendingMessageID } = await client.messages.send(chat.id, { text: 'never getting through' });
     // 3 retries of 200 + 400 + 800 ms, then no more.
@@ -122,7 +103,7 @@ describe('scripted sends', () => {
   });
 
   it('pending: the send is accepted and stays PENDING', async () => {
-    const chat = await freshChat(TELEGRAM);
+    const chat = await s.freshChat(TELEGRAM);
     await script(TELEGRAM, [{ outcome: 'pending' }]);
     const { pendingMessageID } = await client.messages.send(chat.id, { text: 'into the void' });
     // Taken by the network (it has its final ID) but never confirmed.
@@ -135,7 +116,7 @@ describe('scripted sends', () => {
   });
 
   it('delay 500 ms: PENDING first, then SUCCESS once the late confirmation arrives', async () => {
-    const chat = await freshChat(TELEGRAM);
+    const chat = await s.freshChat(TELEGRAM);
     await script(TELEGRAM, [{ outcome: 'delay', delayMs: 500 }]);
     const sentAt = Date.now();
     const { pendingMessageID } = await client.messages.send(chat.id, { text: 'slow network' });
@@ -150,7 +131,7 @@ describe('scripted sends', () => {
   });
 
   it('out of order: A delayed 800 ms, B at once → B is confirmed before A', async () => {
-    const chat = await freshChat(IMESSAGE);
+    const chat = await s.freshChat(IMESSAGE);
     await script(IMESSAGE, [{ outcome: 'delay', delayMs: 800 }, { outcome: 'success' }]);
     const a = await client.messages.send(chat.id, { text: 'message A' });
     // A has drawn its (delayed) outcome before B is sent.
@@ -167,10 +148,10 @@ describe('scripted sends', () => {
   });
 
   it('an incoming message with an older timestamp sorts before newer ones', async () => {
-    const chat = await freshChat(SIGNAL);
-    const newer = await control<Message>('POST', `/sandbox/v1/chats/${encodeURIComponent(chat.id)}/incoming`, { text: 'written just now' });
+    const chat = await s.freshChat(SIGNAL);
+    const newer = await s.control<Message>('POST', `/sandbox/v1/chats/${encodeURIComponent(chat.id)}/incoming`, { text: 'written just now' });
     const oldTime = new Date(Date.now() - 3_600_000).toISOString();
-    const older = await control<Message>('POST', `/sandbox/v1/chats/${encodeURIComponent(chat.id)}/incoming`, { text: 'written an hour ago', timestamp: oldTime });
+    const older = await s.control<Message>('POST', `/sandbox/v1/chats/${encodeURIComponent(chat.id)}/incoming`, { text: 'written an hour ago', timestamp: oldTime });
     expect(Date.parse(older.timestamp)).toBe(Date.parse(oldTime));
     expect(older.sortKey < newer.sortKey).toBe(true);
 
@@ -189,7 +170,7 @@ describe('scripted sends', () => {
 
 describe('outage', () => {
   it('sends wait while the network is down, then go out in order, each exactly once', async () => {
-    const chat = await freshChat(SIGNAL);
+    const chat = await s.freshChat(SIGNAL);
     await setOnline(SIGNAL, false);
     expect((await network(SIGNAL)).online).toBe(false);
 
@@ -220,7 +201,7 @@ describe('outage', () => {
   });
 
   it('a send waiting out an outage still draws its scripted outcome', async () => {
-    const chat = await freshChat(TELEGRAM);
+    const chat = await s.freshChat(TELEGRAM);
     await setOnline(TELEGRAM, false);
     await script(TELEGRAM, [{ outcome: 'fail-permanent' }]);
     const { pendingMessageID } = await client.messages.send(chat.id, { text: 'waits, then fails' });
@@ -234,10 +215,10 @@ describe('outage', () => {
 
 describe('isolation between accounts', () => {
   it("one account's script and outage never touch another account's sends", async () => {
-    const waChat = await freshChat(WHATSAPP);
-    const signalChat = await freshChat(SIGNAL);
-    const tgChat = await freshChat(TELEGRAM);
-    const imChat = await freshChat(IMESSAGE);
+    const waChat = await s.freshChat(WHATSAPP);
+    const signalChat = await s.freshChat(SIGNAL);
+    const tgChat = await s.freshChat(TELEGRAM);
+    const imChat = await s.freshChat(IMESSAGE);
 
     await script(WHATSAPP, [{ outcome: 'fail-permanent' }]);
     await setOnline(SIGNAL, false);

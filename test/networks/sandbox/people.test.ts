@@ -43,37 +43,11 @@ afterAll(async () => {
 
 // ---------------------------------------------------------------- helpers
 
-async function call(server: TestServer, method: string, path: string, body?: unknown, token?: string): Promise<Response> {
-  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  return server.fetch(path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers });
-}
-
-/** Calls the control API of the quiet server; fails the test on an error status. */
-async function control<T = unknown>(method: string, path: string, body?: unknown, server: TestServer = s): Promise<T> {
-  const res = await call(server, method, path, body);
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
-
 const enc = encodeURIComponent;
-const network = (accountID: string) => control<SandboxAccount>('GET', `/sandbox/v1/accounts/${accountID}`);
+const network = (accountID: string) => s.control<SandboxAccount>('GET', `/sandbox/v1/accounts/${accountID}`);
 
-const used = new Set<string>();
-async function freshChat(accountID: string, type: 'single' | 'group' = 'single', ok: (c: Chat) => boolean = () => true, server: TestServer = s): Promise<Chat> {
-  const page = await server.client.chats.search({ accountIDs: [accountID], type, limit: 100 });
-  const chat = page.items.find((c) => !c.isReadOnly && !used.has(c.id) && ok(c));
-  expect(chat, `an unused writable ${type} chat on ${accountID}`).toBeDefined();
-  used.add(chat!.id);
-  return chat!;
-}
 
 const others = (chat: Chat) => chat.participants.items.filter((p) => !p.isSelf);
-
-async function sendConfirmed(chatID: string, text: string, server: TestServer = s): Promise<Message> {
-  const { pendingMessageID } = await server.client.messages.send(chatID, { text });
-  return waitFor(() => server.client.messages.retrieve(pendingMessageID, { chatID }), (m) => m.sendStatus?.status === 'SUCCESS', 'the send to be confirmed');
-}
 
 const retrieve = (chatID: string, id: string) => s.client.messages.retrieve(id, { chatID });
 
@@ -114,14 +88,14 @@ describe('determinism', () => {
   });
 
   it('reset with another seed makes another inbox; reset with the same seed recreates it', async () => {
-    const reset2 = await control<{ accounts: string[]; seed: number }>('POST', '/sandbox/v1/reset', { seed: 2 });
+    const reset2 = await s.control<{ accounts: string[]; seed: number }>('POST', '/sandbox/v1/reset', { seed: 2 });
     expect(reset2).toEqual({ accounts: [IMESSAGE, WHATSAPP, SIGNAL, TELEGRAM], seed: 2 });
     const other = await snapshot(s);
     const titles = (snap: Snapshot) => [...snap.chats.values()].map((c) => c.title).sort();
     expect(titles(other)).not.toEqual(titles(first));
     expect(sorted(other)).not.toEqual(sorted(first));
 
-    const reset1 = await control<{ accounts: string[]; seed: number }>('POST', '/sandbox/v1/reset', { seed: 1 });
+    const reset1 = await s.control<{ accounts: string[]; seed: number }>('POST', '/sandbox/v1/reset', { seed: 1 });
     expect(reset1.seed).toBe(1);
     const again = await snapshot(s, true);
     expect(sorted(again)).toEqual(sorted(first));
@@ -134,11 +108,11 @@ describe('determinism', () => {
 
 describe('simulated people', () => {
   it('an incoming text arrives from the chosen member, unread, and the unread count grows', async () => {
-    const group = await freshChat(WHATSAPP, 'group', (c) => others(c).length >= 2);
+    const group = await s.freshChat(WHATSAPP, 'group', (c) => others(c).length >= 2);
     const sender = others(group)[1]!;
     const before = await s.client.chats.retrieve(group.id);
 
-    const injected = await control<Message>('POST', `/sandbox/v1/chats/${enc(group.id)}/incoming`, { text: 'hello from the other side', senderID: sender.id });
+    const injected = await s.control<Message>('POST', `/sandbox/v1/chats/${enc(group.id)}/incoming`, { text: 'hello from the other side', senderID: sender.id });
     expect(injected).toMatchObject({ chatID: group.id, senderID: sender.id, text: 'hello from the other side', isSender: false, isUnread: true });
 
     const m = await retrieve(group.id, injected.id);
@@ -153,25 +127,25 @@ describe('simulated people', () => {
   });
 
   it('without senderID it comes from the other person of a DM', async () => {
-    const dm = await freshChat(SIGNAL);
-    const injected = await control<Message>('POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, { text: 'just me' });
+    const dm = await s.freshChat(SIGNAL);
+    const injected = await s.control<Message>('POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, { text: 'just me' });
     expect(injected.senderID).toBe(others(dm)[0]!.id);
   });
 
   it('a sender who is not in the chat is refused (422) and nothing arrives', async () => {
-    const dm = await freshChat(SIGNAL);
+    const dm = await s.freshChat(SIGNAL);
     const stranger = (await network(SIGNAL)).people.find((p) => !others(dm).some((o) => o.id === p.id))!;
     const before = (await s.client.messages.list(dm.id)).items.map((m) => m.id);
-    const res = await call(s, 'POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, { text: 'who am I', senderID: stranger.id });
+    const res = await s.call('POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, { text: 'who am I', senderID: stranger.id });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { code: string }).code).toBe('NOT_A_MEMBER');
     expect((await s.client.messages.list(dm.id)).items.map((m) => m.id)).toEqual(before);
   });
 
   it('an incoming PNG (base64) arrives as an image attachment with the same bytes', async () => {
-    const dm = await freshChat(TELEGRAM);
+    const dm = await s.freshChat(TELEGRAM);
     const png = Buffer.from(makePng(createRng(11), 16, 12));
-    const injected = await control<Message>('POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, {
+    const injected = await s.control<Message>('POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, {
       text: 'look at this',
       attachment: { base64: png.toString('base64'), fileName: 'sunset.png', mimeType: 'image/png' },
     });
@@ -185,94 +159,94 @@ describe('simulated people', () => {
   });
 
   it('an injected reaction, edit and deletion show through the SDK', async () => {
-    const dm = await freshChat(WHATSAPP);
+    const dm = await s.freshChat(WHATSAPP);
     const other = others(dm)[0]!;
-    const mine = await sendConfirmed(dm.id, 'react to me please');
-    const theirs = await control<Message>('POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, { text: 'I mean tuesday' });
+    const mine = await s.sendConfirmed(dm.id, { text: 'react to me please' });
+    const theirs = await s.control<Message>('POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, { text: 'I mean tuesday' });
 
     // reaction, then taking it back
-    await control('POST', `/sandbox/v1/chats/${enc(dm.id)}/reactions`, { messageID: mine.id, reactionKey: '😂' });
+    await s.control('POST', `/sandbox/v1/chats/${enc(dm.id)}/reactions`, { messageID: mine.id, reactionKey: '😂' });
     expect((await retrieve(dm.id, mine.id)).reactions).toEqual([expect.objectContaining({ participantID: other.id, reactionKey: '😂' })]);
-    await control('POST', `/sandbox/v1/chats/${enc(dm.id)}/reactions`, { messageID: mine.id, reactionKey: '😂', remove: true });
+    await s.control('POST', `/sandbox/v1/chats/${enc(dm.id)}/reactions`, { messageID: mine.id, reactionKey: '😂', remove: true });
     expect((await retrieve(dm.id, mine.id)).reactions ?? []).toEqual([]);
 
     // edit
     expect(theirs.editedTimestamp).toBeUndefined();
-    await control('POST', `/sandbox/v1/chats/${enc(dm.id)}/edits`, { messageID: theirs.id, text: 'I mean wednesday' });
+    await s.control('POST', `/sandbox/v1/chats/${enc(dm.id)}/edits`, { messageID: theirs.id, text: 'I mean wednesday' });
     const edited = await retrieve(dm.id, theirs.id);
     expect(edited.text).toBe('I mean wednesday');
     expect(edited.editedTimestamp).toBeDefined();
     expect(Date.parse(edited.editedTimestamp!)).toBeGreaterThanOrEqual(Date.parse(theirs.timestamp));
 
     // deletion
-    await control('POST', `/sandbox/v1/chats/${enc(dm.id)}/deletions`, { messageID: theirs.id });
+    await s.control('POST', `/sandbox/v1/chats/${enc(dm.id)}/deletions`, { messageID: theirs.id });
     const deleted = await retrieve(dm.id, theirs.id);
     expect(deleted.isDeleted).toBe(true);
     expect(deleted.text ?? null).toBeNull();
   });
 
   it('a read receipt makes your sent messages seen', async () => {
-    const dm = await freshChat(IMESSAGE);
-    const a = await sendConfirmed(dm.id, 'first of two');
-    const b = await sendConfirmed(dm.id, 'second of two');
+    const dm = await s.freshChat(IMESSAGE);
+    const a = await s.sendConfirmed(dm.id, { text: 'first of two' });
+    const b = await s.sendConfirmed(dm.id, { text: 'second of two' });
     expect((await retrieve(dm.id, a.id)).seen).toBeUndefined();
     expect((await retrieve(dm.id, b.id)).seen).toBeUndefined();
 
-    await control('POST', `/sandbox/v1/chats/${enc(dm.id)}/receipts`, {});
+    await s.control('POST', `/sandbox/v1/chats/${enc(dm.id)}/receipts`, {});
     for (const id of [a.id, b.id]) expect((await retrieve(dm.id, id)).seen).toBeTruthy();
   });
 
   it('a receipt in a group records who read, up to the given message only', async () => {
-    const group = await freshChat(SIGNAL, 'group', (c) => others(c).length >= 2);
+    const group = await s.freshChat(SIGNAL, 'group', (c) => others(c).length >= 2);
     const reader = others(group)[0]!;
-    const a = await sendConfirmed(group.id, 'group message one');
-    const b = await sendConfirmed(group.id, 'group message two');
-    await control('POST', `/sandbox/v1/chats/${enc(group.id)}/receipts`, { userID: reader.id, messageID: a.id });
+    const a = await s.sendConfirmed(group.id, { text: 'group message one' });
+    const b = await s.sendConfirmed(group.id, { text: 'group message two' });
+    await s.control('POST', `/sandbox/v1/chats/${enc(group.id)}/receipts`, { userID: reader.id, messageID: a.id });
     expect((await retrieve(group.id, a.id)).seen).toMatchObject({ [reader.id]: expect.any(String) });
     expect((await retrieve(group.id, b.id)).seen).toBeUndefined();
   });
 
   it('someone joins and leaves a group: its participants change', async () => {
-    const group = await freshChat(TELEGRAM, 'group');
+    const group = await s.freshChat(TELEGRAM, 'group');
     const members = () => s.client.chats.retrieve(group.id).then((c) => c.participants.items.map((p) => p.id));
     const newcomer = (await network(TELEGRAM)).people.find((p) => !group.participants.items.some((m) => m.id === p.id))!;
     expect(newcomer, 'someone outside the group').toBeDefined();
     const before = await members();
 
-    await control('POST', `/sandbox/v1/chats/${enc(group.id)}/members`, { userID: newcomer.id, action: 'join' });
+    await s.control('POST', `/sandbox/v1/chats/${enc(group.id)}/members`, { userID: newcomer.id, action: 'join' });
     const joined = await members();
     expect(joined).toContain(newcomer.id);
     expect(joined.sort()).toEqual([...before, newcomer.id].sort());
 
-    await control('POST', `/sandbox/v1/chats/${enc(group.id)}/members`, { userID: newcomer.id, action: 'leave' });
+    await s.control('POST', `/sandbox/v1/chats/${enc(group.id)}/members`, { userID: newcomer.id, action: 'leave' });
     expect((await members()).sort()).toEqual([...before].sort());
   });
 
   it("a join or leave leaves the other members' roles alone (admins stay admins)", async () => {
-    const group = await freshChat(WHATSAPP, 'group', (c) => c.participants.items.some((p) => !p.isSelf && p.isAdmin));
+    const group = await s.freshChat(WHATSAPP, 'group', (c) => c.participants.items.some((p) => !p.isSelf && p.isAdmin));
     const roles = async () =>
       Object.fromEntries((await s.client.chats.retrieve(group.id)).participants.items.map((p) => [p.id, !!p.isAdmin] as const));
     const before = await roles();
     expect(Object.values(before)).toContain(true);
     const newcomer = (await network(WHATSAPP)).people.find((p) => !(p.id in before))!;
 
-    await control('POST', `/sandbox/v1/chats/${enc(group.id)}/members`, { userID: newcomer.id, action: 'join' });
+    await s.control('POST', `/sandbox/v1/chats/${enc(group.id)}/members`, { userID: newcomer.id, action: 'join' });
     expect(await roles()).toEqual({ ...before, [newcomer.id]: false });
-    await control('POST', `/sandbox/v1/chats/${enc(group.id)}/members`, { userID: newcomer.id, action: 'leave' });
+    await s.control('POST', `/sandbox/v1/chats/${enc(group.id)}/members`, { userID: newcomer.id, action: 'leave' });
     expect(await roles()).toEqual(before);
   });
 
   it('an incoming reply points at the message it answers', async () => {
-    const dm = await freshChat(IMESSAGE);
-    const question = await sendConfirmed(dm.id, 'pizza or sushi?');
-    const answer = await control<Message>('POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, { text: 'sushi', replyToMessageID: question.id });
+    const dm = await s.freshChat(IMESSAGE);
+    const question = await s.sendConfirmed(dm.id, { text: 'pizza or sushi?' });
+    const answer = await s.control<Message>('POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, { text: 'sushi', replyToMessageID: question.id });
     expect((await retrieve(dm.id, answer.id)).linkedMessageID).toBe(question.id);
   });
 
   it('membership is for groups only (422 NOT_A_GROUP)', async () => {
-    const dm = await freshChat(TELEGRAM);
+    const dm = await s.freshChat(TELEGRAM);
     const someone = (await network(TELEGRAM)).people[0]!;
-    const res = await call(s, 'POST', `/sandbox/v1/chats/${enc(dm.id)}/members`, { userID: someone.id, action: 'join' });
+    const res = await s.call('POST', `/sandbox/v1/chats/${enc(dm.id)}/members`, { userID: someone.id, action: 'join' });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { code: string }).code).toBe('NOT_A_GROUP');
   });
@@ -282,9 +256,9 @@ describe('simulated people', () => {
 
 describe('notify-anyway follows Focus', () => {
   it('iMessage DM: refused while the partner has Focus off, notifies once it is on', async () => {
-    const dm = await freshChat(IMESSAGE);
+    const dm = await s.freshChat(IMESSAGE);
     const partner = others(dm)[0]!;
-    const focus = (focused: boolean) => control('PUT', `/sandbox/v1/accounts/${IMESSAGE}/people/${enc(partner.id)}/focus`, { focused });
+    const focus = (focused: boolean) => s.control('PUT', `/sandbox/v1/accounts/${IMESSAGE}/people/${enc(partner.id)}/focus`, { focused });
 
     await focus(false);
     expect((await network(IMESSAGE)).people.find((p) => p.id === partner.id)?.focused).toBe(false);
@@ -302,14 +276,14 @@ describe('notify-anyway follows Focus', () => {
   });
 
   it('WhatsApp: 422 NOTIFY_ANYWAY_UNSUPPORTED even with Focus on', async () => {
-    const dm = await freshChat(WHATSAPP);
-    await control('PUT', `/sandbox/v1/accounts/${WHATSAPP}/people/${enc(others(dm)[0]!.id)}/focus`, { focused: true });
+    const dm = await s.freshChat(WHATSAPP);
+    await s.control('PUT', `/sandbox/v1/accounts/${WHATSAPP}/people/${enc(others(dm)[0]!.id)}/focus`, { focused: true });
     const e = await apiError(s.client.chats.notifyAnyway(dm.id), 422, 'NOTIFY_ANYWAY_UNSUPPORTED');
     expect(e.error.message).toContain('WhatsApp');
   });
 
   it('Focus of someone the network does not know: 422 USER_NOT_FOUND', async () => {
-    const res = await call(s, 'PUT', `/sandbox/v1/accounts/${IMESSAGE}/people/${enc('@nobody:sandbox-imessage.localhost')}/focus`, { focused: true });
+    const res = await s.call('PUT', `/sandbox/v1/accounts/${IMESSAGE}/people/${enc('@nobody:sandbox-imessage.localhost')}/focus`, { focused: true });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { code: string }).code).toBe('USER_NOT_FOUND');
   });
@@ -326,14 +300,14 @@ describe('control API', () => {
       ['PUT', `/sandbox/v1/accounts/sandbox-nope/people/${enc('@x:sandbox-nope.localhost')}/focus`, { focused: true }],
       ['POST', `/sandbox/v1/chats/${enc('!nope:sandbox-whatsapp.localhost')}/incoming`, { text: 'hi' }],
     ] as const) {
-      const res = await call(s, method, path, body);
+      const res = await s.call(method, path, body);
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(((await res.json()) as { code: string }).code).toMatch(/NOT_FOUND$/);
     }
   });
 
   it('refuses a read-only token on every write route (403) and lets it read (200)', async () => {
-    const dm = await freshChat(SIGNAL);
+    const dm = await s.freshChat(SIGNAL);
     const person = others(dm)[0]!.id;
     const writes: Array<[string, string, unknown]> = [
       ['POST', `/sandbox/v1/chats/${enc(dm.id)}/incoming`, { text: 'sneaky' }],
@@ -347,17 +321,17 @@ describe('control API', () => {
     ];
     const before = (await s.client.messages.list(dm.id)).items.map((m) => m.id);
     for (const [method, path, body] of writes) {
-      const res = await call(s, method, path, body, s.readToken);
+      const res = await s.call(method, path, body, s.readToken);
       expect(res.status, `${method} ${path}`).toBe(403);
     }
     // Nothing happened.
     const state = await network(SIGNAL);
     expect(state).toMatchObject({ online: true, scriptedSends: [] });
     expect((await s.client.messages.list(dm.id)).items.map((m) => m.id)).toEqual(before);
-    expect((await control<{ offsetSeconds: number }>('GET', '/sandbox/v1/clock')).offsetSeconds).toBe(0);
+    expect((await s.control<{ offsetSeconds: number }>('GET', '/sandbox/v1/clock')).offsetSeconds).toBe(0);
 
     for (const path of [`/sandbox/v1/accounts/${SIGNAL}`, '/sandbox/v1/clock']) {
-      const res = await call(s, 'GET', path, undefined, s.readToken);
+      const res = await s.call('GET', path, undefined, s.readToken);
       expect(res.status, `GET ${path}`).toBe(200);
     }
   });
@@ -365,7 +339,7 @@ describe('control API', () => {
   it('refuses a bad token (401) and a malformed body (400)', async () => {
     const stranger = await s.fetch(`/sandbox/v1/accounts/${SIGNAL}`, { headers: { authorization: 'Bearer nope' } });
     expect(stranger.status).toBe(401);
-    const bad = await call(s, 'POST', `/sandbox/v1/accounts/${SIGNAL}/script`, { sends: [{ outcome: 'explode' }] });
+    const bad = await s.call('POST', `/sandbox/v1/accounts/${SIGNAL}/script`, { sends: [{ outcome: 'explode' }] });
     expect(bad.status).toBe(400);
     expect((await network(SIGNAL)).scriptedSends).toEqual([]);
   });
@@ -375,18 +349,18 @@ describe('control API', () => {
 
 describe('reminders follow the simulated clock', () => {
   it('a reminder set an hour ahead fires right after the clock moves past it', async () => {
-    const chat = await freshChat(TELEGRAM, 'single', (c) => !c.reminder && !c.isMarkedUnread);
-    const { now } = await control<{ now: string }>('GET', '/sandbox/v1/clock');
+    const chat = await s.freshChat(TELEGRAM, 'single', (c) => !c.reminder && !c.isMarkedUnread);
+    const { now } = await s.control<{ now: string }>('GET', '/sandbox/v1/clock');
     const remindAt = new Date(Date.parse(now) + 3_600_000).toISOString();
     await s.client.chats.reminders.create(chat.id, { reminder: { remindAt } });
     try {
-      await control('POST', '/sandbox/v1/clock', { advanceSeconds: 1800 });
+      await s.control('POST', '/sandbox/v1/clock', { advanceSeconds: 1800 });
       await new Promise((r) => setTimeout(r, 200)); // the due check runs at each clock jump
       const halfway = await s.client.chats.retrieve(chat.id);
       expect(halfway.reminder?.remindAt).toBeDefined();
       expect(halfway.isMarkedUnread ?? false).toBe(false);
 
-      await control('POST', '/sandbox/v1/clock', { advanceSeconds: 3700 - 1800 });
+      await s.control('POST', '/sandbox/v1/clock', { advanceSeconds: 3700 - 1800 });
       const fired = await waitFor(
         () => s.client.chats.retrieve(chat.id),
         (c) => (c.reminder ?? null) === null && c.isMarkedUnread === true,
@@ -396,7 +370,7 @@ describe('reminders follow the simulated clock', () => {
       );
       expect(fired.isMarkedUnread).toBe(true);
     } finally {
-      await control('POST', '/sandbox/v1/clock', { reset: true });
+      await s.control('POST', '/sandbox/v1/clock', { reset: true });
     }
   });
 });
@@ -410,7 +384,7 @@ describe('lively people', () => {
     expect(dm).toBeDefined();
     const partner = others(dm)[0]!;
     const sent: Message[] = [];
-    for (const text of ['are you around later?', 'thinking of getting food', 'the new place on 5th maybe', 'let me know!']) sent.push(await sendConfirmed(dm.id, text, lively));
+    for (const text of ['are you around later?', 'thinking of getting food', 'the new place on 5th maybe', 'let me know!']) sent.push(await lively.sendConfirmed(dm.id, { text }));
     const ids = new Set(sent.map((m) => m.id));
     const since = Date.parse(sent[0]!.timestamp);
 

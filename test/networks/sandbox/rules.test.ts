@@ -10,7 +10,6 @@ import { apiError, waitFor } from '../../helpers/expect.ts';
 import { makePng } from '../../../src/networks/sandbox/media.ts';
 import { createRng } from '../../../src/networks/sandbox/rng.ts';
 
-type Chat = BeeperDesktop.Chat;
 type Message = BeeperDesktop.Message;
 
 const IMESSAGE = 'sandbox-imessage';
@@ -32,40 +31,14 @@ beforeAll(async () => {
 afterAll(async () => s?.stop());
 // Tests that move the simulated clock leave it as they found it.
 afterEach(async () => {
-  const clock = await control<{ offsetSeconds: number; frozen: boolean }>('POST', '/sandbox/v1/clock', { reset: true });
+  const clock = await s.control<{ offsetSeconds: number; frozen: boolean }>('POST', '/sandbox/v1/clock', { reset: true });
   expect(clock).toMatchObject({ offsetSeconds: 0, frozen: false });
 });
 
 // ---------------------------------------------------------------- helpers
 
-/** Calls the sandbox control API; fails the test on an error status. */
-async function control<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await s.fetch(path, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-  });
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
+const advance = (seconds: number) => s.control<{ offsetSeconds: number }>('POST', '/sandbox/v1/clock', { advanceSeconds: seconds });
 
-const advance = (seconds: number) => control<{ offsetSeconds: number }>('POST', '/sandbox/v1/clock', { advanceSeconds: seconds });
-
-const used = new Set<string>();
-/** A writable chat of an account that no other test in this file uses. */
-async function freshChat(accountID: string, type: 'single' | 'group' = 'single', ok: (c: Chat) => boolean = () => true): Promise<Chat> {
-  const page = await client.chats.search({ accountIDs: [accountID], type, limit: 100 });
-  const chat = page.items.find((c) => !c.isReadOnly && !used.has(c.id) && ok(c));
-  expect(chat, `an unused writable ${type} chat on ${accountID}`).toBeDefined();
-  used.add(chat!.id);
-  return chat!;
-}
-
-/** Sends and waits until the network has confirmed; returns the final message. */
-async function sendConfirmed(chatID: string, body: BeeperDesktop.MessageSendParams): Promise<Message> {
-  const { pendingMessageID } = await client.messages.send(chatID, body);
-  return waitFor(() => client.messages.retrieve(pendingMessageID, { chatID }), (m) => m.sendStatus?.status === 'SUCCESS', 'the send to be confirmed');
-}
 
 async function listIDs(chatID: string, pages = 3): Promise<string[]> {
   const ids: string[] = [];
@@ -99,9 +72,9 @@ describe('text length', () => {
 
   for (const [network, accountID, max] of limits) {
     it(`${network}: ${max} characters are sent, ${max + 1} are refused with TEXT_TOO_LONG`, async () => {
-      const chat = await freshChat(accountID);
+      const chat = await s.freshChat(accountID);
       expect(chat.capabilities?.maxTextLength).toBe(max);
-      const ok = await sendConfirmed(chat.id, { text: 'a'.repeat(max) });
+      const ok = await s.sendConfirmed(chat.id, { text: 'a'.repeat(max) });
       expect(ok.text).toHaveLength(max);
 
       const before = await listIDs(chat.id, 1);
@@ -113,15 +86,15 @@ describe('text length', () => {
   }
 
   it('counts characters, not UTF-16 units: 2,000 emoji fit a Signal message', async () => {
-    const chat = await freshChat(SIGNAL);
-    const ok = await sendConfirmed(chat.id, { text: '😀'.repeat(2000) });
+    const chat = await s.freshChat(SIGNAL);
+    const ok = await s.sendConfirmed(chat.id, { text: '😀'.repeat(2000) });
     expect([...(ok.text ?? '')]).toHaveLength(2000);
     await apiError(client.messages.send(chat.id, { text: '😀'.repeat(2001) }), 422, 'TEXT_TOO_LONG');
   });
 
   it('refuses an over-long edit the same way', async () => {
-    const chat = await freshChat(SIGNAL);
-    const m = await sendConfirmed(chat.id, { text: 'short' });
+    const chat = await s.freshChat(SIGNAL);
+    const m = await s.sendConfirmed(chat.id, { text: 'short' });
     await apiError(client.messages.update(m.id, { chatID: chat.id, text: 'c'.repeat(2001) }), 422, 'TEXT_TOO_LONG');
     expect((await client.messages.retrieve(m.id, { chatID: chat.id })).text).toBe('short');
   });
@@ -131,9 +104,9 @@ describe('text length', () => {
 
 describe('edit window (simulated clock)', () => {
   it('WhatsApp: an own message can be edited after 14 minutes, not after 16 (EDIT_WINDOW_EXPIRED)', async () => {
-    const chat = await freshChat(WHATSAPP);
+    const chat = await s.freshChat(WHATSAPP);
     expect(chat.capabilities?.editMaxAge).toBe(15 * 60);
-    const m = await sendConfirmed(chat.id, { text: 'typo in here' });
+    const m = await s.sendConfirmed(chat.id, { text: 'typo in here' });
 
     expect((await advance(14 * 60)).offsetSeconds).toBe(14 * 60);
     const edited = await client.messages.update(m.id, { chatID: chat.id, text: 'no typo in here' });
@@ -148,10 +121,10 @@ describe('edit window (simulated clock)', () => {
   });
 
   it('the window starts at the simulated time of sending: a message sent 20 minutes ahead is editable at once', async () => {
-    const chat = await freshChat(WHATSAPP);
+    const chat = await s.freshChat(WHATSAPP);
     await advance(20 * 60);
     // Sent "20 minutes from now": its own window starts then.
-    const m = await sendConfirmed(chat.id, { text: 'sent in the future' });
+    const m = await s.sendConfirmed(chat.id, { text: 'sent in the future' });
     const edited = await client.messages.update(m.id, { chatID: chat.id, text: 'still in the window' });
     expect(edited.text).toBe('still in the window');
   });
@@ -168,9 +141,9 @@ describe('edit and delete windows of every profile (simulated clock)', () => {
   ];
   for (const [accountID, editMax, deleteMax] of windows) {
     it(`${accountID}: edits ${editMax ? `within ${editMax} s` : 'at any age'}`, async () => {
-      const chat = await freshChat(accountID);
+      const chat = await s.freshChat(accountID);
       expect(chat.capabilities?.editMaxAge).toBe(editMax);
-      const m = await sendConfirmed(chat.id, { text: 'edit window probe' });
+      const m = await s.sendConfirmed(chat.id, { text: 'edit window probe' });
       await advance((editMax ?? 400 * DAY) - 60);
       expect((await client.messages.update(m.id, { chatID: chat.id, text: 'edited in time' })).text).toBe('edited in time');
       await advance(120);
@@ -179,10 +152,10 @@ describe('edit and delete windows of every profile (simulated clock)', () => {
     });
 
     it(`${accountID}: deletes for everyone ${deleteMax ? `within ${deleteMax} s` : 'at any age'}`, async () => {
-      const chat = await freshChat(accountID);
+      const chat = await s.freshChat(accountID);
       expect(chat.capabilities?.deleteMaxAge).toBe(deleteMax);
-      const early = await sendConfirmed(chat.id, { text: 'delete window probe 1' });
-      const late = await sendConfirmed(chat.id, { text: 'delete window probe 2' });
+      const early = await s.sendConfirmed(chat.id, { text: 'delete window probe 1' });
+      const late = await s.sendConfirmed(chat.id, { text: 'delete window probe 2' });
       await advance((deleteMax ?? 400 * DAY) - 60);
       await client.messages.delete(early.id, { chatID: chat.id, forEveryone: true });
       expect((await client.messages.retrieve(early.id, { chatID: chat.id })).isDeleted).toBe(true);
@@ -203,9 +176,9 @@ describe('edit count', () => {
   ];
   for (const [network, accountID, max] of counts) {
     it(`${network}: ${max} edits of a message work, edit ${max + 1} is refused with EDIT_LIMIT_REACHED`, async () => {
-      const chat = await freshChat(accountID);
+      const chat = await s.freshChat(accountID);
       expect(chat.capabilities?.editMaxCount).toBe(max);
-      const m = await sendConfirmed(chat.id, { text: 'version 0' });
+      const m = await s.sendConfirmed(chat.id, { text: 'version 0' });
       for (let i = 1; i <= max; i++) {
         const edited = await client.messages.update(m.id, { chatID: chat.id, text: `version ${i}` });
         expect(edited.text).toBe(`version ${i}`);
@@ -221,17 +194,17 @@ describe('edit count', () => {
 
 describe('delete window (simulated clock)', () => {
   it('iMessage: delete for everyone works within a minute', async () => {
-    const chat = await freshChat(IMESSAGE);
+    const chat = await s.freshChat(IMESSAGE);
     expect(chat.capabilities?.deleteMaxAge).toBe(120);
-    const m = await sendConfirmed(chat.id, { text: 'unsend me quickly' });
+    const m = await s.sendConfirmed(chat.id, { text: 'unsend me quickly' });
     await advance(60);
     expect((await client.messages.delete(m.id, { chatID: chat.id, forEveryone: true }).asResponse()).status).toBe(204);
     expect((await client.messages.retrieve(m.id, { chatID: chat.id })).isDeleted).toBe(true);
   });
 
   it('iMessage: after 3 minutes delete for everyone is refused (DELETE_WINDOW_EXPIRED); for me still works', async () => {
-    const chat = await freshChat(IMESSAGE);
-    const m = await sendConfirmed(chat.id, { text: 'too late to unsend' });
+    const chat = await s.freshChat(IMESSAGE);
+    const m = await s.sendConfirmed(chat.id, { text: 'too late to unsend' });
     await advance(3 * 60);
     const e = await apiError(client.messages.delete(m.id, { chatID: chat.id, forEveryone: true }), 422, 'DELETE_WINDOW_EXPIRED');
     expect(e.error.message).toContain('iMessage');
@@ -250,9 +223,9 @@ describe('delete window (simulated clock)', () => {
 describe('reactions', () => {
   for (const accountID of [IMESSAGE, WHATSAPP, SIGNAL, TELEGRAM]) {
     it(`${accountID}: a second reaction replaces the first (one per person)`, async () => {
-      const chat = await freshChat(accountID);
+      const chat = await s.freshChat(accountID);
       expect(chat.capabilities?.reactionCount).toBe(1);
-      const m = await sendConfirmed(chat.id, { text: 'react to this' });
+      const m = await s.sendConfirmed(chat.id, { text: 'react to this' });
       await client.chats.messages.reactions.add(m.id, { chatID: chat.id, reactionKey: '👍' });
       expect(mine(await client.messages.retrieve(m.id, { chatID: chat.id }), accountID).map((r) => r.reactionKey)).toEqual(['👍']);
       await client.chats.messages.reactions.add(m.id, { chatID: chat.id, reactionKey: '❤️' });
@@ -261,9 +234,9 @@ describe('reactions', () => {
   }
 
   it('iMessage takes each of the six tapbacks and refuses anything else (REACTION_NOT_ALLOWED)', async () => {
-    const chat = await freshChat(IMESSAGE);
+    const chat = await s.freshChat(IMESSAGE);
     expect(chat.capabilities?.allowedReactions).toEqual(TAPBACKS);
-    const m = await sendConfirmed(chat.id, { text: 'tapback here' });
+    const m = await s.sendConfirmed(chat.id, { text: 'tapback here' });
     for (const key of TAPBACKS) {
       const res = await client.chats.messages.reactions.add(m.id, { chatID: chat.id, reactionKey: key });
       expect(res.reactionKey).toBe(key);
@@ -275,24 +248,24 @@ describe('reactions', () => {
   });
 
   it('Telegram takes only reactions from its list (REACTION_NOT_ALLOWED otherwise)', async () => {
-    const chat = await freshChat(TELEGRAM);
+    const chat = await s.freshChat(TELEGRAM);
     expect(chat.capabilities?.allowedReactions).toContain('🔥');
     expect(chat.capabilities?.allowedReactions).not.toContain('🦄');
-    const m = await sendConfirmed(chat.id, { text: 'hot take' });
+    const m = await s.sendConfirmed(chat.id, { text: 'hot take' });
     await client.chats.messages.reactions.add(m.id, { chatID: chat.id, reactionKey: '🔥' });
     await apiError(client.chats.messages.reactions.add(m.id, { chatID: chat.id, reactionKey: '🦄' }), 422, 'REACTION_NOT_ALLOWED');
     expect(mine(await client.messages.retrieve(m.id, { chatID: chat.id }), TELEGRAM).map((r) => r.reactionKey)).toEqual(['🔥']);
   });
 
   it('no profile takes a word as a reaction (REACTION_NOT_ALLOWED)', async () => {
-    const chat = await freshChat(SIGNAL);
-    const m = await sendConfirmed(chat.id, { text: 'react with words' });
+    const chat = await s.freshChat(SIGNAL);
+    const m = await s.sendConfirmed(chat.id, { text: 'react with words' });
     await apiError(client.chats.messages.reactions.add(m.id, { chatID: chat.id, reactionKey: 'lol' }), 422, 'REACTION_NOT_ALLOWED');
   });
 
   it('the same 🎉 is fine on WhatsApp, which has no list', async () => {
-    const chat = await freshChat(WHATSAPP);
-    const m = await sendConfirmed(chat.id, { text: 'party' });
+    const chat = await s.freshChat(WHATSAPP);
+    const m = await s.sendConfirmed(chat.id, { text: 'party' });
     await client.chats.messages.reactions.add(m.id, { chatID: chat.id, reactionKey: '🎉' });
     expect(mine(await client.messages.retrieve(m.id, { chatID: chat.id }), WHATSAPP).map((r) => r.reactionKey)).toEqual(['🎉']);
   });
@@ -302,9 +275,9 @@ describe('reactions', () => {
 
 describe('attachments', () => {
   it('Telegram: an image of exactly 10 MiB is sent, one byte more is ATTACHMENT_TOO_LARGE; as a file it is fine', async () => {
-    const chat = await freshChat(TELEGRAM);
+    const chat = await s.freshChat(TELEGRAM);
     const atLimit = await client.assets.upload({ file: await toFile(pngOfSize(10 * MiB), 'limit.png'), mimeType: 'image/png' });
-    const sent = await sendConfirmed(chat.id, { attachment: { uploadID: atLimit.uploadID!, type: 'image' } });
+    const sent = await s.sendConfirmed(chat.id, { attachment: { uploadID: atLimit.uploadID!, type: 'image' } });
     expect(sent.attachments?.[0]).toMatchObject({ type: 'img', fileSize: 10 * MiB });
 
     const over = await client.assets.upload({ file: await toFile(pngOfSize(10 * MiB + 1), 'over.png'), mimeType: 'image/png' });
@@ -314,50 +287,50 @@ describe('attachments', () => {
     expect(await listIDs(chat.id, 1)).toEqual(before);
 
     // The limit is Telegram's for images; documents may be up to 2 GiB.
-    const asFile = await sendConfirmed(chat.id, { attachment: { uploadID: over.uploadID!, type: 'file' } });
+    const asFile = await s.sendConfirmed(chat.id, { attachment: { uploadID: over.uploadID!, type: 'file' } });
     expect(asFile.attachments?.[0]?.fileSize).toBe(10 * MiB + 1);
   });
 
   it('Signal refuses an MP3 as a voice note (ATTACHMENT_MIME_UNSUPPORTED) but sends it as audio', async () => {
-    const chat = await freshChat(SIGNAL);
+    const chat = await s.freshChat(SIGNAL);
     const up = await client.assets.upload({ file: await toFile(Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00not really an mp3'), 'memo.mp3'), mimeType: 'audio/mpeg' });
     const e = await apiError(client.messages.send(chat.id, { attachment: { uploadID: up.uploadID!, type: 'voice-note' } }), 422, 'ATTACHMENT_MIME_UNSUPPORTED');
     expect(e.error.details).toMatchObject({ kind: 'org.matrix.msc3245.voice', mimeType: 'audio/mpeg' });
-    const sent = await sendConfirmed(chat.id, { attachment: { uploadID: up.uploadID!, type: 'audio' } });
+    const sent = await s.sendConfirmed(chat.id, { attachment: { uploadID: up.uploadID!, type: 'audio' } });
     expect(sent.attachments?.[0]?.mimeType).toBe('audio/mpeg');
   });
 
   it('Telegram captions: 1,024 characters with an image are fine, 1,025 are TEXT_TOO_LONG', async () => {
-    const chat = await freshChat(TELEGRAM);
+    const chat = await s.freshChat(TELEGRAM);
     const up = await client.assets.upload({ file: await toFile(png(8, 8), 'captioned.png') });
-    const ok = await sendConfirmed(chat.id, { text: 'x'.repeat(1024), attachment: { uploadID: up.uploadID! } });
+    const ok = await s.sendConfirmed(chat.id, { text: 'x'.repeat(1024), attachment: { uploadID: up.uploadID! } });
     expect(ok.text).toHaveLength(1024);
     await apiError(client.messages.send(chat.id, { text: 'y'.repeat(1025), attachment: { uploadID: up.uploadID! } }), 422, 'TEXT_TOO_LONG');
   });
 
   it('iMessage takes no caption with a file (CAPTION_UNSUPPORTED)', async () => {
-    const chat = await freshChat(IMESSAGE);
+    const chat = await s.freshChat(IMESSAGE);
     const up = await client.assets.upload({ file: await toFile(png(8, 8), 'uncaptioned.png') });
     await apiError(client.messages.send(chat.id, { text: 'look', attachment: { uploadID: up.uploadID! } }), 422, 'CAPTION_UNSUPPORTED');
-    await sendConfirmed(chat.id, { attachment: { uploadID: up.uploadID! } });
+    await s.sendConfirmed(chat.id, { attachment: { uploadID: up.uploadID! } });
   });
 
   it('Signal: images up to 4096 px wide, voice notes up to an hour', async () => {
-    const chat = await freshChat(SIGNAL);
+    const chat = await s.freshChat(SIGNAL);
     const wide = await client.assets.upload({ file: await toFile(png(4097, 2), 'panorama.png') });
     expect(wide.width).toBe(4097);
     await apiError(client.messages.send(chat.id, { attachment: { uploadID: wide.uploadID!, type: 'image' } }), 422, 'ATTACHMENT_TOO_LARGE');
     const fits = await client.assets.upload({ file: await toFile(png(4096, 2), 'fits.png') });
-    await sendConfirmed(chat.id, { attachment: { uploadID: fits.uploadID!, type: 'image' } });
+    await s.sendConfirmed(chat.id, { attachment: { uploadID: fits.uploadID!, type: 'image' } });
 
     const voice = await client.assets.upload({ file: await toFile(Buffer.from('OggS\x00\x02not really ogg'), 'memo.ogg'), mimeType: 'audio/ogg' });
     await apiError(client.messages.send(chat.id, { attachment: { uploadID: voice.uploadID!, type: 'voice-note', duration: 3601 } }), 422, 'ATTACHMENT_TOO_LONG');
-    const sent = await sendConfirmed(chat.id, { attachment: { uploadID: voice.uploadID!, type: 'voice-note', duration: 3600 } });
+    const sent = await s.sendConfirmed(chat.id, { attachment: { uploadID: voice.uploadID!, type: 'voice-note', duration: 3600 } });
     expect(sent.attachments?.[0]).toMatchObject({ isVoiceNote: true, duration: 3600 });
   });
 
   it('iMessage refuses a PNG sent as a GIF (ATTACHMENT_MIME_UNSUPPORTED) and stickers altogether', async () => {
-    const chat = await freshChat(IMESSAGE);
+    const chat = await s.freshChat(IMESSAGE);
     const up = await client.assets.upload({ file: await toFile(png(8, 8), 'still.png') });
     await apiError(client.messages.send(chat.id, { attachment: { uploadID: up.uploadID!, type: 'gif' } }), 422, 'ATTACHMENT_MIME_UNSUPPORTED');
     await apiError(client.messages.send(chat.id, { attachment: { uploadID: up.uploadID!, type: 'sticker' } }), 422, 'ATTACHMENT_TYPE_UNSUPPORTED');
@@ -368,8 +341,8 @@ describe('attachments', () => {
 
 describe('disappearing messages (simulated clock)', () => {
   it('WhatsApp: only its timers are accepted; messages after the timer was set disappear after 24 h, earlier ones stay', async () => {
-    const chat = await freshChat(WHATSAPP, 'single', (c) => (c.messageExpirySeconds ?? null) === null);
-    const earlier = await sendConfirmed(chat.id, { text: 'sent before the timer' });
+    const chat = await s.freshChat(WHATSAPP, 'single', (c) => (c.messageExpirySeconds ?? null) === null);
+    const earlier = await s.sendConfirmed(chat.id, { text: 'sent before the timer' });
 
     const set = await client.chats.update(chat.id, { messageExpirySeconds: 86400 });
     expect(set.messageExpirySeconds).toBe(86400);
@@ -377,8 +350,8 @@ describe('disappearing messages (simulated clock)', () => {
     expect(e.error.details).toMatchObject({ allowedSeconds: [86400, 604800, 7776000] });
     expect((await client.chats.retrieve(chat.id)).messageExpirySeconds).toBe(86400);
 
-    const sent = await sendConfirmed(chat.id, { text: 'this one will vanish' });
-    const incoming = await control<Message>('POST', `/sandbox/v1/chats/${encodeURIComponent(chat.id)}/incoming`, { text: 'so will this reply' });
+    const sent = await s.sendConfirmed(chat.id, { text: 'this one will vanish' });
+    const incoming = await s.control<Message>('POST', `/sandbox/v1/chats/${encodeURIComponent(chat.id)}/incoming`, { text: 'so will this reply' });
     expect(incoming.chatID).toBe(chat.id);
     const goners = [sent.id, incoming.id];
 
@@ -404,7 +377,7 @@ describe('disappearing messages (simulated clock)', () => {
   });
 
   it('Signal accepts any timer', async () => {
-    const chat = await freshChat(SIGNAL);
+    const chat = await s.freshChat(SIGNAL);
     expect(chat.capabilities?.disappearingTimer?.timers).toBeUndefined();
     for (const seconds of [1234, 30, 86400 * 3 + 7]) {
       expect((await client.chats.update(chat.id, { messageExpirySeconds: seconds })).messageExpirySeconds).toBe(seconds);
@@ -413,7 +386,7 @@ describe('disappearing messages (simulated clock)', () => {
   });
 
   it('iMessage has no disappearing messages (DISAPPEARING_UNSUPPORTED)', async () => {
-    const chat = await freshChat(IMESSAGE);
+    const chat = await s.freshChat(IMESSAGE);
     await apiError(client.chats.update(chat.id, { messageExpirySeconds: 86400 }), 422, 'DISAPPEARING_UNSUPPORTED');
   });
 });
@@ -422,25 +395,25 @@ describe('disappearing messages (simulated clock)', () => {
 
 describe('the simulated clock', () => {
   it('advances, freezes, resumes and resets', async () => {
-    const start = await control<{ now: string; frozen: boolean; offsetSeconds: number }>('GET', '/sandbox/v1/clock');
+    const start = await s.control<{ now: string; frozen: boolean; offsetSeconds: number }>('GET', '/sandbox/v1/clock');
     expect(start).toMatchObject({ frozen: false, offsetSeconds: 0 });
     expect(Math.abs(Date.parse(start.now) - Date.now())).toBeLessThan(5_000);
 
     const ahead = await advance(3 * 86400);
     expect(ahead.offsetSeconds).toBe(3 * 86400);
 
-    const frozen = await control<{ now: string; frozen: boolean }>('POST', '/sandbox/v1/clock', { freeze: true });
+    const frozen = await s.control<{ now: string; frozen: boolean }>('POST', '/sandbox/v1/clock', { freeze: true });
     expect(frozen.frozen).toBe(true);
     await new Promise((r) => setTimeout(r, 50));
-    expect((await control<{ now: string }>('GET', '/sandbox/v1/clock')).now).toBe(frozen.now);
+    expect((await s.control<{ now: string }>('GET', '/sandbox/v1/clock')).now).toBe(frozen.now);
     // Sends made now carry the frozen simulated time.
-    const chat = await freshChat(WHATSAPP);
-    const m = await sendConfirmed(chat.id, { text: 'stamped by the frozen clock' });
+    const chat = await s.freshChat(WHATSAPP);
+    const m = await s.sendConfirmed(chat.id, { text: 'stamped by the frozen clock' });
     expect(m.timestamp).toBe(frozen.now);
 
-    const moved = await control<{ now: string; frozen: boolean }>('POST', '/sandbox/v1/clock', { advanceSeconds: 60 });
+    const moved = await s.control<{ now: string; frozen: boolean }>('POST', '/sandbox/v1/clock', { advanceSeconds: 60 });
     expect(Date.parse(moved.now) - Date.parse(frozen.now)).toBe(60_000);
-    const resumed = await control<{ now: string; frozen: boolean }>('POST', '/sandbox/v1/clock', { freeze: false });
+    const resumed = await s.control<{ now: string; frozen: boolean }>('POST', '/sandbox/v1/clock', { freeze: false });
     expect(resumed.frozen).toBe(false);
     expect(Date.parse(resumed.now)).toBeGreaterThanOrEqual(Date.parse(moved.now));
   });

@@ -109,7 +109,7 @@ export function searchTools(): ToolDef[] {
       },
       output: { contacts: z.array(McpContact).describe('Each with the accountID and network it was found on.') },
       async run({ query, accountID }, { core }) {
-        const accounts = accountID ? [await core.account(accountID)] : await core.repo.listAccounts();
+        const accounts = accountID ? [await core.account(accountID)] : await core.accounts.records();
         const contacts: McpContact[] = [];
         for (const a of accounts) {
           const found = await core.contacts.search(a.id, query);
