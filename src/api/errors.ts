@@ -1,4 +1,6 @@
 // Every error leaves in the same envelope: {message, code, details}.
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import { ApiError } from '../core/errors.ts';
@@ -57,7 +59,7 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): v
  * the same envelope, then the connection is closed as Node would.
  */
 export function clientErrorHandler(version: string) {
-  return (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void => {
+  return (err: NodeJS.ErrnoException, socket: Duplex): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const [status, code, message] =
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
@@ -67,10 +69,8 @@ export function clientErrorHandler(version: string) {
           : [400, 'BAD_REQUEST', 'The request is not valid HTTP/1.1.'];
     const body = JSON.stringify({ message, code });
     if (socket.writable) {
-      socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Beeper-Desktop-Version: ${version}\r\nConnection: close\r\n\r\n${body}`);
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Beeper-Desktop-Version: ${version}\r\nConnection: close\r\n\r\n${body}`);
     }
     socket.destroy();
   };
 }
-
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };

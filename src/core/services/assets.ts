@@ -42,6 +42,9 @@ export interface ServableFile {
 const STALE_INCOMING_MS = 24 * 3600_000;
 
 export class Assets {
+  /** Real paths of uploads/ and media/, resolved once. */
+  private roots: Promise<string[]> | undefined;
+
   constructor(private readonly core: Core) {
     sweepStale(this.incomingDir, Date.now() - STALE_INCOMING_MS);
   }
@@ -169,8 +172,7 @@ export class Assets {
    * directories are never handed out or attached.
    */
   private async inside(path: string): Promise<string> {
-    const data = await realpath(this.core.dataDir);
-    const roots = [join(data, 'uploads'), join(data, 'media')];
+    const roots = await (this.roots ??= realpath(this.core.dataDir).then((data) => [join(data, 'uploads'), join(data, 'media')]));
     const within = (p: string) => roots.some((root) => p.startsWith(root + sep));
     let real: string;
     try {

@@ -77,11 +77,9 @@ export class Chats {
     return this.remember(chat, key, presentChat(chat, { network, participants: participants.items, capabilities }));
   }
 
-  /** Several chats for a list, with at most 20 participants each and optionally their latest message. */
-  async views(chats: ChatRecord[], withPreview: false): Promise<Chat[]>;
-  async views(chats: ChatRecord[], withPreview: true): Promise<ChatWithPreview[]>;
-  async views(chats: ChatRecord[], withPreview: boolean): Promise<ChatWithPreview[]> {
-    return (await this.listViews(chats, withPreview)).map((v) => v.view);
+  /** Several chats for a list or search, with at most 20 participants each. */
+  async views(chats: ChatRecord[]): Promise<Chat[]> {
+    return (await this.listViews(chats, false)).map((v) => v.view);
   }
 
   private async listViews(chats: ChatRecord[], withPreview: boolean): Promise<CachedView[]> {
@@ -116,13 +114,8 @@ export class Chats {
     return { lastActivity, localID };
   }
 
-  async list(q: ListChatsQuery) {
-    const page = await this.core.repo.listChats({ accountIDs: q.accountIDs, cursor: this.cursor(q.cursor), direction: q.direction ?? 'before', limit: CHAT_PAGE });
-    return this.page(page, await this.views(page.items, true));
-  }
-
   /**
-   * The same page as list(), as UTF-8 JSON assembled from the cached views: the page
+   * A page of GET /v1/chats, as UTF-8 JSON assembled from the cached views: the page
    * is read as keys and versions, and only chats whose view is not cached at that
    * version are read in full.
    */
@@ -152,7 +145,7 @@ export class Chats {
   /** A chat.upserted event's entries: the chat as lists show it (none once it is gone). */
   async eventViews(chatID: string): Promise<Chat[]> {
     const chat = await this.core.repo.getChat(chatID);
-    return chat ? this.views([chat], false) : [];
+    return chat ? this.views([chat]) : [];
   }
 
   /** The chat ID of a chat named by its ID or local ID, or undefined when there is none. */
@@ -190,7 +183,7 @@ export class Chats {
 
   async search(q: SearchChatsQuery) {
     const page = await this.searchRecords(q);
-    return this.page(page, await this.views(page.items, false));
+    return this.page(page, await this.views(page.items));
   }
 
   async patch(idOrLocalID: string, body: PatchChatBody): Promise<Chat> {

@@ -36,7 +36,7 @@ export class Search {
     };
     const page = await this.core.repo.searchMessages(query);
     const chats = await this.core.repo.getChatsByLocalIDs(page.items.map((m) => m.chatLocalID));
-    const chatViews = await this.core.chats.views([...chats.values()], false);
+    const chatViews = await this.core.chats.views([...chats.values()]);
     return {
       ...cursorPage('search', page, await this.core.messages.views(chats, page.items), (m) => [m.sortKey]),
       chats: Object.fromEntries(chatViews.map((c) => [c.id, c])),
@@ -50,7 +50,7 @@ export class Search {
       this.core.chats.searchRecords({ ...common, scope: 'participants', type: 'group' }),
       this.messages({ query: text }),
     ]);
-    const views = (chats: ChatRecord[]) => this.core.chats.views(chats, false);
+    const views = (chats: ChatRecord[]) => this.core.chats.views(chats);
     return { results: { chats: await views(titles.items), in_groups: await views(groups.items), messages } };
   }
 }
