@@ -7,7 +7,8 @@ import { createLogger } from './log.ts';
 import { resolveDataDir } from './paths.ts';
 import { startCore } from './serve.ts';
 import { VERSION } from './version.ts';
-import { dataDirOption, integer } from './options.ts';
+import { dataDirOption, integer, sandboxNetworksOption } from './options.ts';
+import type { ProfileKey } from '../networks/sandbox/profiles.ts';
 
 export function registerMcp(cli: Command): void {
   cli
@@ -17,11 +18,12 @@ export function registerMcp(cli: Command): void {
     .option('--no-sandbox', 'do not create the sandbox demo accounts on a first run')
     .option('--quiet-sandbox', 'sandbox people only confirm sends; no automatic replies, reads or reactions', false)
     .option('--seed <n>', 'seed of the sandbox demo inbox', integer, 1)
+    .addOption(sandboxNetworksOption())
     .option('--log-level <level>', 'trace, debug, info, warn or error (logs go to stderr)', process.env.SWITCHBOARD_LOG_LEVEL ?? 'info')
-    .action(async (o: { dataDir?: string; sandbox: boolean; quietSandbox: boolean; seed: number; logLevel: string }) => {
+    .action(async (o: { dataDir?: string; sandbox: boolean; quietSandbox: boolean; seed: number; sandboxNetworks: ProfileKey[]; logLevel: string }) => {
       const log = createLogger(o.logLevel, process.stderr);
       const dataDir = resolveDataDir(o.dataDir);
-      const running = await startCore({ dataDir, sandbox: o.sandbox, lively: !o.quietSandbox, seed: o.seed, log });
+      const running = await startCore({ dataDir, sandbox: o.sandbox, lively: !o.quietSandbox, seed: o.seed, sandboxNetworks: o.sandboxNetworks, log });
       // Loaded here, not at the top: other commands need not load the MCP SDK.
       const [{ StdioServerTransport }, { createMcpServer }] = await Promise.all([import('@modelcontextprotocol/sdk/server/stdio.js'), import('../api/mcp/server.ts')]);
       const server = createMcpServer({ core: running.core, scopes: ['read', 'write'], mode: 'stdio', version: VERSION });

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from './log.ts';
-import { dataDirOption, integer } from './options.ts';
+import { dataDirOption, integer, sandboxNetworksOption } from './options.ts';
+import type { ProfileKey } from '../networks/sandbox/profiles.ts';
 import { resolveDataDir } from './paths.ts';
 import { startCore } from './serve.ts';
 
@@ -42,6 +43,9 @@ async function call(conn: Connection, method: string, path: string, body?: unkno
 
 const enc = encodeURIComponent;
 
+/** A file for the control API; the server detects its type. */
+const fileBody = (path: string) => ({ base64: readFileSync(path).toString('base64'), fileName: basename(path) });
+
 /** "fail-retriable:2", "delay:1500", "pending" … → a scripted send. */
 function scriptedSend(spec: string) {
   const [outcome, arg] = spec.split(':');
@@ -74,7 +78,7 @@ export function registerSandbox(cli: Command): void {
       .option('--reply-to <messageID>', 'as a reply to this message')
       .option('--at <iso>', 'sent at this time (older: arrives out of order)'),
   ).action((chatID: string, text: string | undefined, o: Connection & { from?: string; file?: string; replyTo?: string; at?: string }) => {
-    const attachment = o.file ? { base64: readFileSync(o.file).toString('base64'), fileName: basename(o.file) } : undefined; // the server detects the type
+    const attachment = o.file ? fileBody(o.file) : undefined;
     return call(o, 'POST', `/sandbox/v1/chats/${enc(chatID)}/incoming`, { text, senderID: o.from, attachment, replyToMessageID: o.replyTo, timestamp: o.at });
   });
   serverOptions(sandbox.command('react <chatID> <messageID> <key>').description('a simulated person reacts').option('--from <userID>').option('--remove', 'take it back')).action(
@@ -98,6 +102,18 @@ export function registerSandbox(cli: Command): void {
   );
   serverOptions(sandbox.command('leave <chatID> <userID>').description('someone leaves a sandbox group')).action((chatID: string, userID: string, o: Connection) =>
     call(o, 'POST', `/sandbox/v1/chats/${enc(chatID)}/members`, { userID, action: 'leave' }),
+  );
+  serverOptions(
+    sandbox
+      .command('stranger <accountID> [text]')
+      .description('someone outside your contacts writes first (a message request on Signal and Discord)')
+      .option('--name <fullName>', 'their name (default: a generated one)')
+      .option('--file <path>', 'attach this file'),
+  ).action((accountID: string, text: string | undefined, o: Connection & { name?: string; file?: string }) =>
+    call(o, 'POST', `/sandbox/v1/accounts/${enc(accountID)}/strangers`, { text, fullName: o.name, attachment: o.file ? fileBody(o.file) : undefined }),
+  );
+  serverOptions(sandbox.command('accept <chatID>').description("accept a message request with the network's Accept button")).action((chatID: string, o: Connection) =>
+    call(o, 'POST', `/sandbox/v1/chats/${enc(chatID)}/accept`),
   );
   serverOptions(sandbox.command('focus <accountID> <userID> <on|off>').description("turn a person's Focus (do not disturb) on or off")).action(
     (accountID: string, userID: string, state: string, o: Connection) => {
@@ -139,11 +155,12 @@ export function registerSandbox(cli: Command): void {
     .requiredOption('--chats <n>', 'number of chats', integer)
     .requiredOption('--messages <n>', 'number of messages', integer)
     .option('--seed <n>', 'seed (same seed, same corpus)', integer, 1)
+    .addOption(sandboxNetworksOption())
     .addOption(dataDirOption())
-    .action(async (o: { chats: number; messages: number; seed: number; dataDir?: string }) => {
+    .action(async (o: { chats: number; messages: number; seed: number; sandboxNetworks: ProfileKey[]; dataDir?: string }) => {
       if (o.chats < 1 || o.messages < o.chats) throw new InvalidArgumentError('--chats must be at least 1 and --messages at least --chats');
       const dataDir = resolveDataDir(o.dataDir);
-      const running = await startCore({ dataDir, log: createLogger('warn'), lively: false, seed: o.seed });
+      const running = await startCore({ dataDir, log: createLogger('warn'), lively: false, seed: o.seed, sandboxNetworks: o.sandboxNetworks });
       try {
         const started = performance.now();
         const progress = new ProgressBar(o.messages);

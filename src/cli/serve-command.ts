@@ -4,7 +4,8 @@ import { createLogger } from './log.ts';
 import { resolveDataDir } from './paths.ts';
 import { startServer } from './serve.ts';
 import { VERSION } from './version.ts';
-import { dataDirOption, integer, port } from './options.ts';
+import { dataDirOption, integer, port, sandboxNetworksOption } from './options.ts';
+import type { ProfileKey } from '../networks/sandbox/profiles.ts';
 
 export function registerServe(cli: Command): void {
   cli
@@ -17,8 +18,9 @@ export function registerServe(cli: Command): void {
     .option('--no-sandbox', 'do not create the sandbox demo accounts on a first run')
     .option('--quiet-sandbox', 'sandbox people only confirm sends; no automatic replies, reads or reactions', false)
     .option('--seed <n>', 'seed of the sandbox demo inbox', integer, 1)
+    .addOption(sandboxNetworksOption())
     .option('--log-level <level>', 'trace, debug, info, warn or error', process.env.SWITCHBOARD_LOG_LEVEL ?? 'info')
-    .action(async (o: { port: number; host: string; dataDir?: string; remote: boolean; sandbox: boolean; quietSandbox: boolean; seed: number; logLevel: string }) => {
+    .action(async (o: { port: number; host: string; dataDir?: string; remote: boolean; sandbox: boolean; quietSandbox: boolean; seed: number; sandboxNetworks: ProfileKey[]; logLevel: string }) => {
       const log = createLogger(o.logLevel);
       const dataDir = resolveDataDir(o.dataDir);
       const running = await startServer({
@@ -29,6 +31,7 @@ export function registerServe(cli: Command): void {
         sandbox: o.sandbox,
         lively: !o.quietSandbox,
         seed: o.seed,
+        sandboxNetworks: o.sandboxNetworks,
         log,
         envToken: process.env.SWITCHBOARD_ACCESS_TOKEN || undefined,
       });

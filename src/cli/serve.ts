@@ -8,6 +8,7 @@ import { createServer, type Server } from '../api/server.ts';
 import { sandboxConnector } from '../networks/sandbox/connector.ts';
 import { xmppConnector } from '../networks/xmpp/connector.ts';
 import { addSandboxAccounts } from './sandbox-accounts.ts';
+import type { ProfileKey } from '../networks/sandbox/profiles.ts';
 import { databaseFile } from './paths.ts';
 import { VERSION } from './version.ts';
 
@@ -18,6 +19,8 @@ export interface CoreStartOptions {
   /** Simulated people answer on their own (default true). */
   lively?: boolean;
   seed?: number;
+  /** Which simulated networks the sandbox creates (first run and reset); default iMessage, WhatsApp, Signal, Telegram. */
+  sandboxNetworks?: ProfileKey[];
   log: Logger;
   envToken?: string;
   /** Delays between retries of failed sends (tests shorten them). */
@@ -61,8 +64,8 @@ export async function startCore(opts: CoreStartOptions, beforeStart?: (core: Cor
   try {
     const seed = opts.seed ?? 1;
     if (opts.sandbox !== false) {
-      core.sandbox.configure((s) => addSandboxAccounts(core, s, true), seed);
-      if ((await repo.countAccounts()) === 0) await addSandboxAccounts(core, seed, false);
+      core.sandbox.configure((s) => addSandboxAccounts(core, s, true, opts.sandboxNetworks), seed);
+      if ((await repo.countAccounts()) === 0) await addSandboxAccounts(core, seed, false, opts.sandboxNetworks);
     }
     await beforeStart?.(core);
     await core.start();

@@ -10,6 +10,18 @@ export function requireFeature(level: number | undefined, code: string, what: st
   if (!supported(level)) throw refused(code, `${network} does not support ${what} in this chat.`);
 }
 
+/**
+ * A message request (someone outside the user's contacts wrote first) takes nothing but
+ * what accepts it: a reply, where the network accepts requests with a message.
+ */
+export function checkMessageRequest(isMessageRequest: boolean, caps: ChatCapabilities, action: 'reply' | 'react', network: string): void {
+  if (!isMessageRequest) return;
+  const replyAccepts = supported(caps.messageRequest?.acceptWithMessage);
+  if (action === 'reply' && replyAccepts) return;
+  const how = replyAccepts ? 'reply to it to accept it first' : `${network} accepts requests only with its Accept button, not by replying: accept it in ${network} first`;
+  throw refused('MESSAGE_REQUEST_NOT_ACCEPTED', `This ${network} chat is a message request from someone outside your contacts; ${how}.`, { action });
+}
+
 export function checkText(caps: ChatCapabilities, plain: string, network: string): void {
   const max = caps.maxTextLength;
   const length = textLength(plain);

@@ -183,7 +183,7 @@ export class Core {
     if (!entry || entry.version !== chat.version) {
       const account = await this.account(chat.accountID);
       const members = await this.repo.participantIDs(chat.localID);
-      entry = { version: chat.version, ref: { id: chat.id, remoteID: chat.remoteID, type: chat.type, participantIDs: members.filter((id) => id !== account.selfUserID) } };
+      entry = { version: chat.version, ref: { id: chat.id, remoteID: chat.remoteID, type: chat.type, participantIDs: members.filter((id) => id !== account.selfUserID), isMessageRequest: chat.isMessageRequest } };
       if (this.chatCache.size >= CHAT_CACHE_SIZE) this.chatCache.clear();
       this.chatCache.set(chat.id, entry);
     }

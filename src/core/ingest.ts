@@ -114,6 +114,7 @@ export class Ingest {
       description: remote.description,
       imgURL: remote.imgURL,
       isReadOnly: remote.isReadOnly,
+      isMessageRequest: remote.isMessageRequest,
       lastActivity: remote.lastActivity ?? existing?.lastActivity ?? this.core.now(),
       network: account.network,
     });

@@ -23,6 +23,7 @@ export interface ChatRef {
   remoteID: string; // the network's ID for the chat
   type: 'single' | 'group';
   participantIDs: string[]; // API user IDs, without the account owner
+  isMessageRequest: boolean; // someone outside the user's contacts started it; not accepted yet
 }
 
 export interface MessageRef {
@@ -108,6 +109,8 @@ export interface RemoteChat {
   description?: string | null;
   imgURL?: string | null;
   isReadOnly?: boolean;
+  /** true: a message request (someone outside the user's contacts wrote first); false: accepted. Unset: unchanged. */
+  isMessageRequest?: boolean;
   participants?: RemoteParticipant[]; // without the account owner
   /** Time of the latest activity when known (e.g. from history); new chats default to now. */
   lastActivity?: number;
@@ -243,6 +246,10 @@ export type SimulationCommand =
   | { kind: 'receipt'; chat: ChatRef; userID?: string; upTo?: MessageRef }
   | { kind: 'typing'; chat: ChatRef; userID?: string }
   | { kind: 'membership'; chat: ChatRef; userID: string; action: 'join' | 'leave' }
+  /** Someone the user does not know writes first: a new one-to-one chat (a message request where the network has them). */
+  | { kind: 'stranger'; fullName?: string; text?: string; attachment?: SimulatedFile }
+  /** The user accepts a message request with the network's own Accept button (e.g. on their phone). */
+  | { kind: 'accept'; chat: ChatRef }
   | { kind: 'focus'; userID: string; focused: boolean }
   | { kind: 'script'; sends: ScriptedSend[] }
   | { kind: 'online'; online: boolean }
@@ -260,9 +267,16 @@ export interface SimulationState {
   notifications: Array<{ chatID: string; userID: string; at: number }>;
 }
 
+export interface SimulationResult {
+  remoteID?: string;
+  chatRemoteID?: string;
+  state?: SimulationState;
+  generated?: { chats: number; messages: number; people: number };
+}
+
 export interface Simulates {
-  /** Returns the remote ID of what it created (incoming), the state (inspect), or nothing. */
-  simulate(command: SimulationCommand): Promise<{ remoteID?: string; state?: SimulationState; generated?: { chats: number; messages: number; people: number } }>;
+  /** Returns the remote IDs of what it created (incoming, stranger), the state (inspect), or nothing. */
+  simulate(command: SimulationCommand): Promise<SimulationResult>;
 }
 
 export interface NetworkConnector {

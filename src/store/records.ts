@@ -54,6 +54,8 @@ export interface ChatRecord {
   description: string | null;
   imgURL: string | null;
   isReadOnly: boolean;
+  /** Started by someone outside the user's contacts and not accepted yet (networks with message requests). */
+  isMessageRequest: boolean;
   lastActivity: number; // ms
   unreadCount: number;
   unreadMentionsCount: number;

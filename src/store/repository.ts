@@ -50,6 +50,8 @@ export interface ChatUpsert {
   description?: string | null;
   imgURL?: string | null;
   isReadOnly?: boolean;
+  /** undefined leaves it as it is (new chats: not a request). */
+  isMessageRequest?: boolean;
   lastActivity?: number;
   network: string; // for the title search text
 }

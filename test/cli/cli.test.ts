@@ -62,6 +62,12 @@ describe('switchboard serve', () => {
   it('never writes the token into its logs', () => {
     expect(stderr).not.toContain(firstToken);
   });
+
+  it('refuses an unknown --sandbox-networks name before starting, naming the choices', async () => {
+    await expect(cli('serve', '--sandbox-networks', 'signal,myspace', '--data-dir', dataDir, '--port', '0')).rejects.toMatchObject({
+      stderr: expect.stringContaining('imessage, whatsapp, signal, telegram, slack, discord'),
+    });
+  });
 });
 
 describe('switchboard token', () => {

@@ -145,6 +145,19 @@ describe('switchboard sandbox (control commands)', () => {
     await until(sigChat.id, held.pendingMessageID, 'SUCCESS');
   });
 
+  it('stranger starts a message request on Signal; accept takes it, as the Accept button would', async () => {
+    const out = JSON.parse(await sandbox('stranger', 'sandbox-signal', 'hello, we met at the fair', '--name', 'Eve Sandoval')) as { chat: Chat; message: Message };
+    expect(out.chat.title).toBe('Eve Sandoval');
+    expect(out.chat.capabilities?.messageRequest).toEqual({ acceptWithMessage: 1, acceptWithButton: 2 });
+    expect(out.message.text).toBe('hello, we met at the fair');
+    const accepted = JSON.parse(await sandbox('accept', out.chat.id)) as Chat;
+    expect(accepted.capabilities?.messageRequest).toBeUndefined();
+    expect((await s.client.chats.retrieve(out.chat.id)).capabilities?.messageRequest).toBeUndefined();
+    const again = await cli('sandbox', 'accept', out.chat.id, '--url', s.baseURL, '--token', s.token);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^422: .*NOT_A_MESSAGE_REQUEST/);
+  });
+
   it('clock --advance 15m moves the simulated clock: a fresh WhatsApp message can no longer be edited', async () => {
     const chat = await s.freshChat('sandbox-whatsapp');
     const { pendingMessageID } = await s.client.messages.send(chat.id, { text: 'edit me later' });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import BeeperDesktop from '@beeper/desktop-api';
-import { startServer, type Running } from '../../src/cli/serve.ts';
+import { startServer, type Running, type ServeOptions } from '../../src/cli/serve.ts';
 import { expect } from 'vitest';
 import { ResponseValidator } from './openapi.ts';
 import { recordOperation } from './coverage.ts';
@@ -44,6 +44,7 @@ export interface TestServerOptions {
   sandbox?: boolean;
   lively?: boolean;
   seed?: number;
+  sandboxNetworks?: ServeOptions['sandboxNetworks'];
   dataDir?: string;
   envToken?: string;
   wsPingIntervalMs?: number;
@@ -53,7 +54,7 @@ export interface TestServerOptions {
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const running = await startServer({ dataDir, port: 0, log, sandbox: opts.sandbox ?? true, lively: opts.lively ?? false, seed: opts.seed ?? 1, envToken: opts.envToken, wsPingIntervalMs: opts.wsPingIntervalMs, retryDelaysMs: opts.retryDelaysMs });
+  const running = await startServer({ dataDir, port: 0, log, sandbox: opts.sandbox ?? true, lively: opts.lively ?? false, seed: opts.seed ?? 1, sandboxNetworks: opts.sandboxNetworks, envToken: opts.envToken, wsPingIntervalMs: opts.wsPingIntervalMs, retryDelaysMs: opts.retryDelaysMs });
   const token = running.firstToken ?? (await running.core.tokens.create(['read', 'write'], 'test')).token;
   const readToken = (await running.core.tokens.create(['read'], 'test read-only')).token;
   const validator = new ResponseValidator((await (await globalThis.fetch(`${running.baseURL}/v1/spec`)).json()) as never);

@@ -240,6 +240,19 @@ describe('chats', () => {
     expect(next.localID).toBeGreaterThan(first.localID);
   });
 
+  it('a message request stays one until the network says otherwise; new chats are not requests', async () => {
+    await setup(0);
+    expect((await repo.upsertChat(chatInput('acc1', 'plain'))).isMessageRequest).toBe(false);
+    const request = await repo.upsertChat(chatInput('acc1', 'r', { isMessageRequest: true }));
+    expect(request.isMessageRequest).toBe(true);
+    const renamed = await repo.upsertChat(chatInput('acc1', 'r', { title: 'Renamed' }));
+    expect(renamed).toMatchObject({ isMessageRequest: true, title: 'Renamed' });
+    expect(renamed.version).toBeGreaterThan(request.version);
+    const accepted = await repo.upsertChat(chatInput('acc1', 'r', { isMessageRequest: false }));
+    expect(accepted.isMessageRequest).toBe(false);
+    expect(accepted.version).toBeGreaterThan(renamed.version); // cached views of it are stale
+  });
+
   it('updateChatState changes only what it is given', async () => {
     const [c] = await setup();
     const s = await repo.updateChatState(c!.localID, { isMuted: true, draft: { text: 'hi' }, reminder: { remindAt: T0, dismissOnIncomingMessage: true } });

@@ -2,8 +2,9 @@
 // and tools. Not part of the Beeper Desktop API; the same tokens and scopes apply.
 import {
   ClockBody, ClockOutput, FocusBody, IncomingBody, IncomingDeleteBody, IncomingEditBody, IncomingReactionBody, MembershipBody, OnlineBody, ReceiptBody,
-  ResetBody, ResetOutput, SandboxAccountOutput, SandboxAccountParams, SandboxChatParams, SandboxPersonParams, ScriptBody, TypingBody,
+  ResetBody, ResetOutput, SandboxAccountOutput, SandboxAccountParams, SandboxChatParams, SandboxPersonParams, ScriptBody, StrangerBody, StrangerOutput, TypingBody,
 } from '../../core/schemas/sandbox.ts';
+import { Chat } from '../../core/schemas/chat.ts';
 import { Message } from '../../core/schemas/message.ts';
 import { route } from '../route.ts';
 
@@ -101,6 +102,32 @@ export const sandboxRoutes = [
     body: MembershipBody,
     response: done,
     handler: ({ core, params, body }) => core.sandbox.membership(params.chatID, body),
+  }),
+  route({
+    method: 'POST',
+    path: '/sandbox/v1/accounts/{accountID}/strangers',
+    operationId: 'sandboxStranger',
+    tag: TAG,
+    summary: 'Someone outside your contacts writes first',
+    description:
+      'A new person (not a contact) starts a one-to-one chat with a message. Where the network has message requests (Signal, Discord) the chat is a request: its capabilities carry messageRequest until it is accepted, by a reply where acceptWithMessage > 0 or with the Accept button (POST /sandbox/v1/chats/{chatID}/accept). Elsewhere it is an ordinary chat.',
+    scope: 'write',
+    params: SandboxAccountParams,
+    body: StrangerBody,
+    response: { status: 200, schema: StrangerOutput },
+    handler: ({ core, params, body }) => core.sandbox.stranger(params.accountID, body),
+  }),
+  route({
+    method: 'POST',
+    path: '/sandbox/v1/chats/{chatID}/accept',
+    operationId: 'sandboxAcceptRequest',
+    tag: TAG,
+    summary: 'Accept a message request with the Accept button',
+    description: "As if you pressed the network's Accept button (in its own app): the request becomes an ordinary chat. Answers the Chat; 422 when the chat is not a request.",
+    scope: 'write',
+    params: SandboxChatParams,
+    response: { status: 200, schema: Chat },
+    handler: ({ core, params }) => core.sandbox.accept(params.chatID),
   }),
   route({
     method: 'GET',

@@ -52,7 +52,7 @@ export const ChatCapabilities = z
     messageRequest: z
       .object({ acceptWithMessage: level.optional(), acceptWithButton: level.optional() })
       .optional()
-      .describe('How message requests can be accepted.'),
+      .describe('Present while the chat is a message request (someone outside your contacts wrote first): how it can be accepted. Replying accepts it where acceptWithMessage > 0.'),
     reaction: level.optional(),
     reactionCount: z.int().optional().describe('How many reactions one person may put on one message.'),
     allowedReactions: z.array(z.string()).optional().describe('The only reactions accepted. Absent: any emoji.'),

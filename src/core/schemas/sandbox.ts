@@ -2,6 +2,8 @@
 // to script the simulated networks. Outside the Beeper paths (/sandbox/v1/…).
 import * as z from 'zod';
 import { Timestamp } from './common.ts';
+import { Chat } from './chat.ts';
+import { Message } from './message.ts';
 
 const userID = z.string().min(1).describe('User ID of a person on the account (@localpart:host).');
 const messageID = z.string().min(1).describe('ID of a message in the chat.');
@@ -10,22 +12,33 @@ export const SandboxChatParams = z.object({ chatID: z.string().min(1).describe('
 export const SandboxAccountParams = z.object({ accountID: z.string().min(1).describe('ID of a sandbox account.') });
 export const SandboxPersonParams = SandboxAccountParams.extend({ userID });
 
+const SimulatedFile = z
+  .strictObject({
+    base64: z.string().min(1).describe('File content, base64-encoded.'),
+    fileName: z.string().min(1),
+    mimeType: z.string().min(1).optional().describe('Detected from the content when absent.'),
+  })
+  .meta({ id: 'SandboxFile' });
+
 export const IncomingBody = z
   .strictObject({
     senderID: userID.optional().describe('Who sends it (a member of the chat); default: the other person, or the first member of a group.'),
     text: z.string().min(1).optional().describe('Plain text of the message.'),
-    attachment: z
-      .strictObject({
-        base64: z.string().min(1).describe('File content, base64-encoded.'),
-        fileName: z.string().min(1),
-        mimeType: z.string().min(1).optional().describe('Detected from the content when absent.'),
-      })
-      .optional(),
+    attachment: SimulatedFile.optional(),
     replyToMessageID: messageID.optional(),
     timestamp: Timestamp.optional().describe('When it was sent; an older time makes it arrive out of order.'),
   })
   .meta({ id: 'SandboxIncoming' });
 export type IncomingBody = z.infer<typeof IncomingBody>;
+
+export const StrangerBody = z
+  .strictObject({
+    fullName: z.string().trim().min(1).max(200).optional().describe('Their name (default: a generated one).'),
+    text: z.string().min(1).optional().describe('Plain text of their first message.'),
+    attachment: SimulatedFile.optional(),
+  })
+  .meta({ id: 'SandboxStranger' });
+export type StrangerBody = z.infer<typeof StrangerBody>;
 
 export const IncomingReactionBody = z.strictObject({
   messageID,
@@ -74,4 +87,7 @@ export const SandboxAccountOutput = z
   })
   .meta({ id: 'SandboxAccount', description: 'What a simulated network holds: its people, the sends it took (in order) and the notify-anyway notifications that broke through Focus.' });
 export type SandboxAccountOutput = z.infer<typeof SandboxAccountOutput>;
+export const StrangerOutput = z
+  .object({ chat: Chat, message: Message })
+  .meta({ id: 'SandboxStrangerChat', description: 'The chat the stranger started (a message request where the network has them) and their message.' });
 export const ResetOutput = z.object({ accounts: z.array(z.string()), seed: z.int() }).meta({ id: 'SandboxReset' });

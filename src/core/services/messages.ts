@@ -11,7 +11,7 @@ import { canDelete, canEdit, canReact, SendError } from '../../networks/connecto
 import { badRequest, networkCall, notFound, refused } from '../errors.ts';
 import { cursorPage, decodeCursor } from '../cursors.ts';
 import { presentMessage } from '../present.ts';
-import { attachmentKind, checkAttachment, checkDeleteForEveryone, checkEdit, checkReaction, checkText, isEmoji, requireFeature, type AttachmentHint } from '../capabilities.ts';
+import { attachmentKind, checkAttachment, checkDeleteForEveryone, checkEdit, checkMessageRequest, checkReaction, checkText, isEmoji, requireFeature, type AttachmentHint } from '../capabilities.ts';
 import { formatInput } from '../text.ts';
 import { messageID, pendingMessageID, transactionID } from '../ids.ts';
 import { attachmentJson, mediaFlags, messageType } from '../ingest.ts';
@@ -118,6 +118,7 @@ export class Messages {
     }
     this.core.client(chat.accountID); // fail early when the account is not running
     const caps = await this.core.capabilities(chat);
+    checkMessageRequest(chat.isMessageRequest, caps, 'reply', network);
     const text = hasText ? formatInput(body.text!) : undefined;
     // Every check before anything is stored: a refused send leaves no media behind.
     let replyTo: MessageRecord | undefined;
@@ -352,6 +353,7 @@ export class Messages {
     const network = await this.core.networkName(chat.accountID);
     const m = await this.confirmed(chat, id, 'reacted to');
     const caps = await this.core.capabilities(chat);
+    checkMessageRequest(chat.isMessageRequest, caps, 'react', network);
     checkReaction(caps, key, network);
     const client = this.core.client(chat.accountID);
     if (!canReact(client)) throw refused('REACTION_UNSUPPORTED', `${network} reactions cannot be sent from here.`);

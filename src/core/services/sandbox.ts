@@ -3,7 +3,8 @@
 // simulated clock and resets. Refuses accounts that are not simulated.
 import type { ChatRecord } from '../../store/records.ts';
 import type { Message } from '../schemas/message.ts';
-import type { ClockOutput, IncomingBody, SandboxAccountOutput, ScriptedSend } from '../schemas/sandbox.ts';
+import type { ClockOutput, IncomingBody, SandboxAccountOutput, ScriptedSend, StrangerBody } from '../schemas/sandbox.ts';
+import type { Chat } from '../schemas/chat.ts';
 import type * as z from 'zod';
 import type { Core } from '../core.ts';
 import { canSimulate, type ChatRef, type MessageRef, type NetworkClient, type SimulationCommand, type Simulates } from '../../networks/connector.ts';
@@ -54,11 +55,21 @@ export class Sandbox {
     return { bytes, fileName: a.fileName, mimeType: a.mimeType ?? (await fileTypeFromBuffer(bytes))?.mime ?? 'application/octet-stream' };
   }
 
-  /** A message from a simulated person arrives; answers the stored Message. */
-  async incoming(chatID: string, body: IncomingBody): Promise<Message> {
+  private requireContent(body: { text?: string; attachment?: unknown }): void {
     if (!body.text && !body.attachment) {
       throw badRequest('VALIDATION_ERROR', 'An incoming message needs text, an attachment, or both.', { issues: [{ code: 'custom', message: 'text or attachment is required', path: ['body', 'text'] }] });
     }
+  }
+
+  private async storedMessage(chat: ChatRecord, remoteID: string): Promise<Message> {
+    const stored = await this.core.repo.getMessage(chat.localID, messageID(chat.id, remoteID));
+    if (!stored) throw new Error('the simulated message was not stored');
+    return this.core.messages.view((await this.core.repo.getChat(chat.id))!, stored);
+  }
+
+  /** A message from a simulated person arrives; answers the stored Message. */
+  async incoming(chatID: string, body: IncomingBody): Promise<Message> {
+    this.requireContent(body);
     const { chat, ref } = await this.target(chatID);
     const { remoteID } = await this.run(chat.accountID, {
       kind: 'incoming',
@@ -69,9 +80,29 @@ export class Sandbox {
       replyTo: body.replyToMessageID ? await this.messageRef(chat, body.replyToMessageID) : undefined,
       timestamp: body.timestamp ? Date.parse(body.timestamp) : undefined,
     });
-    const stored = await this.core.repo.getMessage(chat.localID, messageID(chat.id, remoteID!));
-    if (!stored) throw new Error('the simulated message was not stored');
-    return this.core.messages.view((await this.core.repo.getChat(chat.id))!, stored);
+    return this.storedMessage(chat, remoteID!);
+  }
+
+  /** Someone outside the user's contacts writes first: answers the new chat (a message request where the network has them) and the message. */
+  async stranger(accountID: string, body: StrangerBody): Promise<{ chat: Chat; message: Message }> {
+    this.requireContent(body);
+    const account = await this.core.account(accountID);
+    const { remoteID, chatRemoteID } = await this.run(accountID, {
+      kind: 'stranger',
+      fullName: body.fullName,
+      text: body.text,
+      attachment: body.attachment && (await this.file(body.attachment)),
+    });
+    const chat = await this.core.repo.getChatByRemoteID(account.id, chatRemoteID!);
+    if (!chat) throw new Error('the simulated chat was not stored');
+    return { chat: await this.core.chats.get(chat.id, undefined), message: await this.storedMessage(chat, remoteID!) };
+  }
+
+  /** The user accepts a message request with the network's own button; answers the chat. */
+  async accept(chatID: string): Promise<Chat> {
+    const { chat, ref } = await this.target(chatID);
+    await this.run(chat.accountID, { kind: 'accept', chat: ref });
+    return this.core.chats.get(chat.id, undefined);
   }
 
   async reaction(chatID: string, body: { messageID: string; reactionKey: string; senderID?: string; remove?: boolean }): Promise<void> {

@@ -5,10 +5,10 @@
 // script it through simulate(): incoming messages, failures, outages, Focus.
 import type {
   ChatRef, ConnectorContext, NetworkClient, NetworkConnector, OutgoingMessage, RemoteChat, RemoteUser, ScriptedSend, SendResult, SimulationCommand,
-  SimulationState,
+  SimulationResult, SimulationState,
 } from '../connector.ts';
 import { ConnectorRefusal, SendError } from '../connector.ts';
-import { buildDemoInbox, type DemoPerson } from './corpus.ts';
+import { buildDemoInbox, strangerPerson, type DemoPerson } from './corpus.ts';
 import { SANDBOX_PROFILES, type ProfileKey, type SandboxProfile } from './profiles.ts';
 import { createRng, type Rng } from './rng.ts';
 import { personUser, seedDemo, storeAttachment } from './seed.ts';
@@ -52,6 +52,8 @@ interface NetworkMemory {
   people: DemoPerson[];
   sent: number;
   injected: number;
+  /** People outside the user's contacts who wrote first, so far. */
+  strangers?: number;
   deliveries: SimulationState['deliveries'];
   notifications: SimulationState['notifications'];
 }
@@ -97,7 +99,9 @@ class SandboxClient implements NetworkClient {
   }
 
   capabilities(chat: ChatRef) {
-    return this.profile.capabilities(chat.type);
+    const caps = this.profile.capabilities(chat.type);
+    if (chat.isMessageRequest && this.profile.messageRequest) caps.messageRequest = { ...this.profile.messageRequest };
+    return caps;
   }
 
   async sendMessage(chat: ChatRef, message: OutgoingMessage): Promise<SendResult> {
@@ -139,6 +143,8 @@ class SandboxClient implements NetworkClient {
     this.memory.deliveries.push({ chatRemoteID: chat.remoteID, remoteID, transactionID: message.transactionID, text: message.plain, at: this.ctx.now() });
     this.memory.deliveries = this.memory.deliveries.slice(-KEEP);
     await this.remember();
+    // Answering a message request accepts it (core only lets the send through where the network allows that).
+    if (chat.isMessageRequest) await this.ctx.emit({ type: 'chat', chat: { remoteID: chat.remoteID, type: chat.type, isMessageRequest: false } });
     if (this.opts.lively) this.behaviour.answer(chat, remoteID, message.plain);
   }
 
@@ -178,7 +184,7 @@ class SandboxClient implements NetworkClient {
     return p && this.user(p);
   }
 
-  async simulate(cmd: SimulationCommand): Promise<{ remoteID?: string; state?: SimulationState; generated?: { chats: number; messages: number; people: number } }> {
+  async simulate(cmd: SimulationCommand): Promise<SimulationResult> {
     const at = () => this.ctx.now();
     switch (cmd.kind) {
       case 'incoming': {
@@ -210,6 +216,10 @@ class SandboxClient implements NetworkClient {
         return {};
       case 'membership':
         return this.membership(cmd.chat, cmd.userID, cmd.action);
+      case 'stranger':
+        return this.stranger(cmd);
+      case 'accept':
+        return this.accept(cmd.chat);
       case 'focus': {
         const person = this.person(cmd.userID);
         if (!person) throw new ConnectorRefusal('USER_NOT_FOUND', `${this.profile.network} has nobody with the ID ${cmd.userID}.`);
@@ -259,6 +269,35 @@ class SandboxClient implements NetworkClient {
     // People the network knows by name join with their profile; others by ID alone.
     const person = this.person(userID);
     await this.ctx.emit({ type: 'members', chatRemoteID: chat.remoteID, joined: [person ? this.user(person) : { id: userID }] });
+    return {};
+  }
+
+  /** Someone outside the contacts writes first: a new DM, held as a message request where the network has them. */
+  private async stranger(cmd: Extract<SimulationCommand, { kind: 'stranger' }>): Promise<SimulationResult> {
+    const n = (this.memory.strangers ?? 0) + 1;
+    const person = strangerPerson(this.rng.fork(`stranger-${n}`), this.profile.key, n, cmd.fullName);
+    if (this.person(this.ctx.userID(person.key))) throw new ConnectorRefusal('USER_EXISTS', `${this.profile.network} already has someone with the ID of stranger ${n}; reset the sandbox.`);
+    const attachments = cmd.attachment ? [await storeAttachment(this.ctx, { kind: cmd.attachment.mimeType.startsWith('image/') ? 'image' : 'file', ...cmd.attachment })] : undefined;
+    this.memory.strangers = n;
+    this.memory.people.push(person);
+    const remoteID = `sim-${++this.memory.injected}`;
+    await this.remember();
+    const chatRemoteID = `dm-${person.key}`;
+    const at = this.ctx.now();
+    await this.ctx.emit({
+      type: 'chat',
+      chat: { remoteID: chatRemoteID, type: 'single', participants: [this.user(person)], lastActivity: at, isMessageRequest: !!this.profile.messageRequest },
+    });
+    await this.ctx.emit({ type: 'messages', chatRemoteID, messages: [{ remoteID, senderID: this.ctx.userID(person.key), timestamp: at, text: cmd.text, attachments }] });
+    return { remoteID, chatRemoteID };
+  }
+
+  /** The user presses the network's Accept button (in its own app): the request becomes an ordinary chat. */
+  private async accept(chat: ChatRef): Promise<SimulationResult> {
+    const network = this.profile.network;
+    if (!chat.isMessageRequest) throw new ConnectorRefusal('NOT_A_MESSAGE_REQUEST', `This ${network} chat is not a message request; there is nothing to accept.`);
+    if ((this.profile.messageRequest?.acceptWithButton ?? 0) <= 0) throw new ConnectorRefusal('ACCEPT_UNSUPPORTED', `${network} has no Accept button for message requests.`);
+    await this.ctx.emit({ type: 'chat', chat: { remoteID: chat.remoteID, type: chat.type, isMessageRequest: false } });
     return {};
   }
 

@@ -13,6 +13,8 @@ export interface DemoPerson {
   email?: string;
   /** iMessage only: Focus (Do Not Disturb) is on. */
   focused?: boolean;
+  /** Not in the user's contacts: wrote first through the control API. */
+  stranger?: boolean;
 }
 export type DemoAttachmentKind = 'image' | 'gif' | 'voice' | 'file' | 'video' | 'audio' | 'sticker';
 export interface DemoAttachment {
@@ -307,6 +309,30 @@ function makePeople(rng: Rng, profile: ProfileKey, count: number, selfName: stri
     }
   };
   return { self: identity(selfName, true), people: fullNames.map((n) => identity(n, false)) };
+}
+
+/**
+ * The n-th person outside the user's contacts to write first, with an ID shaped like
+ * the network's. Their numbers come from another fictional range than contacts' (…02x…).
+ */
+export function strangerPerson(rng: Rng, profile: ProfileKey, n: number, fullName = randomFullName(rng)): DemoPerson {
+  const parts = fullName.split(' ');
+  const first = fold(parts.slice(0, -1).join('')) || 'someone';
+  const last = fold(parts[parts.length - 1] ?? '');
+  switch (profile) {
+    case 'imessage':
+    case 'whatsapp':
+    case 'signal': {
+      const phoneNumber = `+155502${PROFILE_INDEX[profile]}${String(n).padStart(4, '0')}`;
+      return { key: phoneNumber.slice(1), fullName, phoneNumber, stranger: true };
+    }
+    case 'telegram':
+      return { key: `${first}_${last}_${n}`, fullName, username: `@${first}_${last}_${n}`, stranger: true };
+    case 'slack':
+      return { key: `${first}_${last}_${n}`, fullName, username: `${first}.${last}${n}`, stranger: true };
+    case 'discord':
+      return { key: `${rng.int(100_000_000, 999_999_999)}${rng.int(100_000_000, 999_999_999)}`, fullName, username: `${first}${n}`, stranger: true };
+  }
 }
 
 // ---------------------------------------------------------------------------- attachments

@@ -14,6 +14,8 @@ export interface SandboxProfile {
   idStyle: 'phone' | 'handle' | 'snowflake' | 'email';
   /** Whether 1:1 chats offer "Notify Anyway" for recipients with Focus on. */
   notifyAnyway: boolean;
+  /** How message requests (chats strangers start) are accepted; absent: strangers' chats are ordinary chats. */
+  messageRequest?: NonNullable<ChatCapabilities['messageRequest']>;
   /** A fresh object on every call, so callers may mutate it. */
   capabilities(type: 'single' | 'group'): ChatCapabilities;
 }
@@ -164,7 +166,6 @@ function signal(type: 'single' | 'group'): ChatCapabilities {
     reaction: 2,
     reactionCount: 1,
     customEmojiReactions: false,
-    messageRequest: { acceptWithMessage: 1, acceptWithButton: 2 },
     disappearingTimer: { types: ['afterRead'] },
     readReceipts: true,
     typingNotifications: true,
@@ -262,17 +263,20 @@ function profile(
   bridgeType: string,
   idStyle: SandboxProfile['idStyle'],
   capabilities: (type: 'single' | 'group') => ChatCapabilities,
+  messageRequest?: SandboxProfile['messageRequest'],
 ): SandboxProfile {
-  return { key, network, bridgeType, host: `sandbox-${key}.localhost`, idStyle, notifyAnyway: key === 'imessage', capabilities };
+  return { key, network, bridgeType, host: `sandbox-${key}.localhost`, idStyle, notifyAnyway: key === 'imessage', messageRequest, capabilities };
 }
 
 export const SANDBOX_PROFILES: Record<ProfileKey, SandboxProfile> = {
   imessage: profile('imessage', 'iMessage', 'imessage', 'phone', imessage),
   whatsapp: profile('whatsapp', 'WhatsApp', 'whatsapp', 'phone', whatsapp),
-  signal: profile('signal', 'Signal', 'signal', 'phone', signal),
+  // Signal: a reply accepts a request (partly: the sender learns only that you replied), as does its Accept button.
+  signal: profile('signal', 'Signal', 'signal', 'phone', signal, { acceptWithMessage: 1, acceptWithButton: 2 }),
   telegram: profile('telegram', 'Telegram', 'telegram', 'handle', telegram),
   slack: profile('slack', 'Slack', 'slackgo', 'handle', slack),
-  discord: profile('discord', 'Discord', 'discordgo', 'snowflake', discord),
+  // Discord: a request must be accepted with its button before you can answer.
+  discord: profile('discord', 'Discord', 'discordgo', 'snowflake', discord, { acceptWithMessage: 0, acceptWithButton: 2 }),
 };
 
 export const DEFAULT_DEMO_PROFILES: ProfileKey[] = ['imessage', 'whatsapp', 'signal', 'telegram'];

@@ -8,7 +8,7 @@ export const personUser = (ctx: ConnectorContext, p: DemoPerson): RemoteUser => 
   username: p.username,
   phoneNumber: p.phoneNumber,
   email: p.email,
-  isContact: true,
+  isContact: !p.stranger,
 });
 
 /** The network's ID of a demo chat: DMs are named after the other person. */

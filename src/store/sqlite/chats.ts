@@ -18,13 +18,14 @@ export function chatQueries(db: DB) {
   const versionByLocal = db.prepare('SELECT local_id AS localID, version FROM chats WHERE local_id = ?');
   const byRemote = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE account_id = ? AND remote_id = ?`);
   const networkOf = db.prepare('SELECT network FROM accounts WHERE id = ?');
-  const insert = db.prepare(`INSERT INTO chats (id, account_id, remote_id, type, title, description, img_url, is_read_only, last_activity, created_at)
-    VALUES (@id, @accountID, @remoteID, @type, @title, @description, @imgURL, @isReadOnly, @lastActivity, @createdAt)`);
+  const insert = db.prepare(`INSERT INTO chats (id, account_id, remote_id, type, title, description, img_url, is_read_only, is_message_request, last_activity, created_at)
+    VALUES (@id, @accountID, @remoteID, @type, @title, @description, @imgURL, @isReadOnly, coalesce(@isMessageRequest, 0), @lastActivity, @createdAt)`);
   const insertSearch = db.prepare('INSERT INTO chat_search (local_id, title) VALUES (?, ?)');
   const setSearchTitle = db.prepare('UPDATE chat_search SET title = ? WHERE local_id = ?');
   const setSearchPeople = db.prepare('UPDATE chat_search SET people = ? WHERE local_id = ?');
   const updateNetworkFields = db.prepare(`UPDATE chats SET title = @title, description = @description, img_url = @imgURL,
-    is_read_only = @isReadOnly, last_activity = max(last_activity, @lastActivity) WHERE local_id = @localID`);
+    is_read_only = @isReadOnly, is_message_request = coalesce(@isMessageRequest, is_message_request),
+    last_activity = max(last_activity, @lastActivity) WHERE local_id = @localID`);
   const deleteParticipants = db.prepare('DELETE FROM participants WHERE chat_local_id = ?');
   const insertParticipant = db.prepare(`INSERT INTO participants (chat_local_id, account_id, user_id, position, is_admin, is_pending, is_network_bot)
     VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -55,6 +56,7 @@ export function chatQueries(db: DB) {
       description: c.description ?? null,
       imgURL: c.imgURL ?? null,
       isReadOnly: int(c.isReadOnly),
+      isMessageRequest: c.isMessageRequest === undefined ? null : int(c.isMessageRequest),
       lastActivity: c.lastActivity ?? Date.now(),
     };
     if (!existing) {

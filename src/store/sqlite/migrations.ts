@@ -261,4 +261,7 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE chats DROP COLUMN search_title;
   ALTER TABLE chats DROP COLUMN search_people;
   `,
+  /* 7: message requests: chats from people outside the user's contacts wait to be accepted */ `
+  ALTER TABLE chats ADD COLUMN is_message_request INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

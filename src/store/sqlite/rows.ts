@@ -43,7 +43,7 @@ export function toUser(r: Row): UserRecord {
 
 /** Every chat column toChat reads: not the search texts, which can be long for big groups. */
 const CHAT_FIELDS = [
-  'local_id', 'id', 'account_id', 'remote_id', 'type', 'title', 'custom_title', 'description', 'img_url', 'is_read_only', 'last_activity',
+  'local_id', 'id', 'account_id', 'remote_id', 'type', 'title', 'custom_title', 'description', 'img_url', 'is_read_only', 'is_message_request', 'last_activity',
   'unread_count', 'unread_mentions_count', 'last_read_sort_key', 'is_marked_unread', 'is_archived', 'is_muted', 'is_pinned', 'is_low_priority',
   'message_expiry_seconds', 'draft', 'reminder', 'participant_count', 'created_at', 'version',
 ];
@@ -62,6 +62,7 @@ export function toChat(r: Row): ChatRecord {
     description: (r.description as string | null) ?? null,
     imgURL: (r.img_url as string | null) ?? null,
     isReadOnly: bool(r.is_read_only),
+    isMessageRequest: bool(r.is_message_request),
     lastActivity: r.last_activity as number,
     unreadCount: r.unread_count as number,
     unreadMentionsCount: r.unread_mentions_count as number,

@@ -66,7 +66,8 @@ describe('profiles', () => {
     expect(im.customEmojiReactions).toBe(false);
     expect(im.formatting).toBeUndefined();
     expect(SANDBOX_PROFILES.signal.capabilities('single').maxTextLength).toBe(2000);
-    expect(SANDBOX_PROFILES.signal.capabilities('group').messageRequest).toEqual({ acceptWithMessage: 1, acceptWithButton: 2 });
+    expect(SANDBOX_PROFILES.signal.messageRequest).toEqual({ acceptWithMessage: 1, acceptWithButton: 2 });
+    expect(SANDBOX_PROFILES.signal.capabilities('single').messageRequest).toBeUndefined(); // only request chats carry it
     const wa = SANDBOX_PROFILES.whatsapp.capabilities('group');
     expect(wa.editMaxAge).toBe(900);
     expect(wa.deleteMaxAge).toBe(172800);
