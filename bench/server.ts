@@ -52,9 +52,10 @@ export async function startSwitchboard(dataDir: string, searchQuery: string): Pr
   const token = `sbbench_${randomBytes(24).toString('base64url')}`;
   const baseURL = `http://127.0.0.1:${port}`;
   const spawnedAt = performance.now();
+  // Started as `npm start` starts it: through the script's shebang, with its V8 flags.
   const child = spawn(
-    process.execPath,
-    [SWITCHBOARD_BIN, 'serve', '--port', String(port), '--data-dir', dataDir, '--quiet-sandbox', '--log-level', 'warn'],
+    SWITCHBOARD_BIN,
+    ['serve', '--port', String(port), '--data-dir', dataDir, '--quiet-sandbox', '--log-level', 'warn'],
     { cwd: REPO_ROOT, env: { ...process.env, SWITCHBOARD_ACCESS_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The flag keeps V8's young generation at 4 MB semi-spaces instead of 16: the server
+// allocates briskly but keeps little, and its resident memory under load drops by
+// about a third with no measurable cost in throughput (see the README's Benchmarks).
+//
 // Runs the compiled JavaScript in dist/ (built by `npm run build`, which `npm ci`
 // runs) when it is at least as new as every source file; otherwise runs the
 // TypeScript sources through tsx, so an edited checkout never runs stale code.
