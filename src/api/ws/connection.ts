@@ -160,21 +160,18 @@ export class Connection {
   private async deliver(e: DomainEvent): Promise<void> {
     if (this.closed || e.id <= this.delivered) return;
     this.delivered = e.id;
-    const entries = await this.entries.for(e);
-    this.send({
-      type: e.type,
-      seq: ++this.seq,
-      ts: new Date(e.ts).toISOString(),
-      chatID: e.chatID,
-      ids: e.ids,
-      ...(entries ? { entries } : {}),
-      eventID: e.id,
-    });
+    const tail = await this.entries.tail(e);
+    // {type, seq, ts, chatID, ids, entries?, eventID}: only seq is this connection's own.
+    this.sendText(`{"type":${JSON.stringify(e.type)},"seq":${++this.seq},${tail}`);
   }
 
   private send(payload: object): void {
+    this.sendText(JSON.stringify(payload));
+  }
+
+  private sendText(text: string): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(JSON.stringify(payload));
+    this.ws.send(text);
   }
 
   private sendError(code: WsErrorCode, message: string, requestID?: string): void {
