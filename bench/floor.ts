@@ -181,14 +181,19 @@ function messageSearchSteps(db: DB, spec: { text: string; chatType?: string; sen
      WHERE ${conds.join(' AND ')} ORDER BY f.rowid DESC LIMIT ?`,
   );
   const reactions = reactionsOf(db);
-  const byLocal = db.prepare('SELECT * FROM chats WHERE local_id = ?');
+  const byCount = new Map<number, Database.Statement>(); // prepared once per list length, as the store keeps them
+  const chatsIn = (ids: unknown[]) => {
+    let st = byCount.get(ids.length);
+    if (!st) byCount.set(ids.length, (st = db.prepare(`SELECT * FROM chats WHERE local_id IN (${marks(ids.length)})`)));
+    return st.all(...ids);
+  };
   const participants = participantsOf(db);
   let rows: Row[] = [];
   return {
     queries: [
       'fts: FTS5 MATCH read newest-first by rowid (= sort key), joined to messages and chats, filters, LIMIT 21',
       'reactions: of the results, one query',
-      'chats: each result chat, with ≤20 participants in one range query',
+      'chats: the result chats in one query, with ≤20 participants each in one range query',
     ],
     run(lap: (step: string) => void) {
       rows = (search.all(...params, 21) as Row[]).slice(0, 20);
@@ -196,7 +201,7 @@ function messageSearchSteps(db: DB, spec: { text: string; chatType?: string; sen
       reactions(rows);
       lap('reactions');
       const chats = [...new Set(rows.map((m) => m.chat_local_id))];
-      for (const id of chats) byLocal.get(id);
+      if (chats.length) chatsIn(chats);
       participants(chats);
       lap('chats');
     },

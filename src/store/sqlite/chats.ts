@@ -162,11 +162,14 @@ export function chatQueries(db: DB) {
     },
     async getChatsByLocalIDs(localIDs: number[]) {
       const out = new Map<number, ChatRecord>();
-      for (const id of new Set(localIDs)) {
-        const r = byLocal.get(id) as Row | undefined;
-        if (r) out.set(id, toChat(r));
+      const ids = [...new Set(localIDs)];
+      // One statement per list length (kept by prepared()): one call instead of one per chat.
+      for (let i = 0; i < ids.length; i += 100) {
+        const part = ids.slice(i, i + 100);
+        const rows = prepared(db, `SELECT ${CHAT_COLUMNS} FROM chats WHERE local_id IN (${part.map(() => '?').join(',')})`).all(...part) as Row[];
+        for (const r of rows) out.set(r.local_id as number, toChat(r));
       }
-      return out;
+      return new Map(ids.filter((id) => out.has(id)).map((id) => [id, out.get(id)!])); // in the order asked
     },
     async updateChatState(localID: number, patch: ChatStatePatch) {
       return updateState(localID, patch);
