@@ -46,6 +46,14 @@ export function errorHandler(this: unknown, err: FastifyError | Error, request: 
     api = new ApiError(500, 'INTERNAL_ERROR', 'The server hit an unexpected error; the log has the details. Nothing was changed unless the response said so.');
   } else if (api.status >= 500) request.log.error({ err }, api.message);
   if (api.status === 429 && api.details && 'retryAfter' in api.details) reply.header('retry-after', String(api.details.retryAfter));
+  // Refused before its body was read (no token, too large): keep the connection while
+  // the rest is read and discarded. Closing with unread data in flight resets the
+  // connection, and a reset can destroy this answer before the client has read it.
+  if (!request.raw.complete) {
+    reply.removeHeader('connection'); // Fastify asks for a close after body errors
+    reply.raw.shouldKeepAlive = true;
+    reply.raw.once('finish', () => request.raw.resume());
+  }
   void reply.status(api.status).type('application/json').send({ message: api.message, code: api.code, ...(api.details !== undefined ? { details: api.details } : {}) });
 }
 
