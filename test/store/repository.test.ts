@@ -819,3 +819,67 @@ describe('connector state', () => {
     await expect(repo.setState('ghost', 'k', 1)).rejects.toThrow(/FOREIGN KEY/);
   });
 });
+
+describe('bulk loads', () => {
+  const pragma = (name: string) => repo.db.pragma(name, { simple: true });
+  /** What another connection (a running server) sees: only committed rows. */
+  const committedMessages = () => {
+    const other = new Database(file, { readonly: true });
+    try {
+      return other.prepare('SELECT count(*) FROM messages').pluck().get() as number;
+    } finally {
+      other.close();
+    }
+  };
+
+  it('groups writes into commits, nests the store transactions, and restores the settings', async () => {
+    const [c] = await setup();
+    const synchronous = pragma('synchronous');
+    const seen: number[] = [];
+    const result = await repo.bulkLoad(async (commit) => {
+      expect(pragma('synchronous')).toBe(0); // OFF while loading
+      await repo.insertMessages([msg(c!, { plain: 'first batch' }), msg(c!, { plain: 'first again' })]);
+      await repo.setReadMarker(c!.localID, null);
+      seen.push(committedMessages());
+      commit();
+      seen.push(committedMessages());
+      await repo.insertMessages([msg(c!, { plain: 'second batch' })]);
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(seen).toEqual([0, 2]);
+    expect(committedMessages()).toBe(3);
+    expect(repo.db.inTransaction).toBe(false);
+    expect(pragma('synchronous')).toBe(synchronous);
+    expect((await repo.searchMessages({ text: 'batch', direction: 'before', limit: 10, excludeLowPriority: false, includeMuted: true })).items).toHaveLength(2);
+    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+  });
+
+  it('on an error keeps what was committed, drops the rest, and restores the settings', async () => {
+    const [c] = await setup();
+    const synchronous = pragma('synchronous');
+    await expect(
+      repo.bulkLoad(async (commit) => {
+        await repo.insertMessages([msg(c!, { plain: 'kept' })]);
+        commit();
+        await repo.insertMessages([msg(c!, { plain: 'lost' })]);
+        throw new Error('generator failed');
+      }),
+    ).rejects.toThrow('generator failed');
+    expect(repo.db.inTransaction).toBe(false);
+    expect(pragma('synchronous')).toBe(synchronous);
+    expect(repo.db.prepare('SELECT plain FROM messages').pluck().all()).toEqual(['kept']);
+    // The store works as usual afterwards, and a second bulk load may start.
+    await repo.insertMessages([msg(c!, { plain: 'after' })]);
+    await repo.bulkLoad(async () => repo.insertMessages([msg(c!, { plain: 'again' })]));
+    expect(committedMessages()).toBe(3);
+  });
+
+  it('refuses to start inside another bulk load', async () => {
+    await setup();
+    await repo.bulkLoad(async () => {
+      await expect(repo.bulkLoad(async () => 1)).rejects.toThrow(/bulk load/);
+    });
+    expect(repo.db.inTransaction).toBe(false);
+  });
+});

@@ -9,6 +9,7 @@ import { tokenQueries } from './tokens.ts';
 import { stateQueries } from './state.ts';
 import { eventQueries } from './events.ts';
 import { oauthQueries } from './oauth.ts';
+import { bulkLoader } from './bulk.ts';
 
 export interface SqliteRepository extends Repository {
   /** The underlying handle, for benchmarks and integrity checks only. */
@@ -29,5 +30,6 @@ export function openSqliteRepository(file: string): SqliteRepository {
     ...stateQueries(db),
     ...eventQueries(db),
     ...oauthQueries(db),
+    bulkLoad: bulkLoader(db),
   };
 }
