@@ -700,6 +700,19 @@ describe('full-text index against the messages table', () => {
     repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
+  it('indexes a batch of many chats whose times interleave, each message under its sort key', async () => {
+    const chats = await setup(3);
+    // Chat after chat, each later chat's span starting before the previous one's: the
+    // index gets its rows sorted, whatever order the batch has.
+    const batch = chats.flatMap((c, i) => Array.from({ length: 5 }, (_, j) => msg(c, { timestamp: T0 - i * 60_000 + j * 1000, plain: `word${i} w${j} shared` })));
+    const stored = await repo.insertMessages(batch);
+    const hits = (q: string) => repo.db.prepare('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid').pluck().all(q);
+    expect(hits('shared')).toEqual(stored.map((r) => r.sortKey).sort((a, b) => a - b));
+    expect(hits('word1')).toEqual(stored.slice(5, 10).map((r) => r.sortKey));
+    expect(hits('w3 word2')).toEqual([stored[13]!.sortKey]);
+    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+  });
+
 });
 
 describe('updating messages', () => {

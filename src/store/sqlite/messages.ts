@@ -27,7 +27,13 @@ export function messageQueries(db: DB) {
       is_sender, send_status, is_hidden, attachments, linked_message_id, mentions, links, seen, mentions_self, media_flags, expires_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const sameID = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND id = ?');
-  const indexText = db.prepare('INSERT INTO messages_fts(rowid, text) SELECT sort_key, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL');
+  // In rowid (sort key) order: FTS5 writes out what it holds in memory as a new
+  // segment whenever a rowid is lower than the one before, and the messages of a
+  // batch come chat after chat, each with its own span of time. Unsorted, a batch of
+  // many chats became hundreds of small segments, and merging them cost more than
+  // indexing the text.
+  const indexText = db.prepare(`INSERT INTO messages_fts(rowid, text)
+    SELECT sort_key, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL ORDER BY sort_key`);
   const samePending = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND pending_id = ?');
   const bumpChat = db.prepare(`UPDATE chats SET last_activity = max(last_activity, ?), unread_count = unread_count + ?,
     unread_mentions_count = unread_mentions_count + ? WHERE local_id = ?`);
