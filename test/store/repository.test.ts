@@ -835,35 +835,49 @@ describe('connector state', () => {
 
 describe('bulk loads', () => {
   const pragma = (name: string) => repo.db.pragma(name, { simple: true });
-  /** What another connection (a running server) sees: only committed rows. */
-  const committedMessages = () => {
+  /** What another connection (a running server) sees: only what is committed. */
+  const committed = () => {
     const other = new Database(file, { readonly: true });
     try {
-      return other.prepare('SELECT count(*) FROM messages').pluck().get() as number;
+      return {
+        messages: other.prepare('SELECT count(*) FROM messages').pluck().get() as number,
+        chats: other.prepare('SELECT count(*) FROM chats').pluck().get() as number,
+      };
     } finally {
       other.close();
     }
   };
 
-  it('groups writes into commits, nests the store transactions, and restores the settings', async () => {
+  it('groups small writes into commits, commits a batch of messages on its own, and restores the settings', async () => {
     const [c] = await setup();
     const synchronous = pragma('synchronous');
-    const seen: number[] = [];
+    const seen: Array<{ messages: number; chats: number }> = [];
     const result = await repo.bulkLoad(async (commit) => {
       expect(pragma('synchronous')).toBe(0); // OFF while loading
+      await repo.upsertChat(chatInput('acc1', 'new'));
+      seen.push(committed()); // the chat waits for a commit
+      // A batch of messages is a transaction of its own: it commits what came before it too.
       await repo.insertMessages([msg(c!, { plain: 'first batch' }), msg(c!, { plain: 'first again' })]);
+      seen.push(committed());
+      await repo.upsertChat(chatInput('acc1', 'newer'));
       await repo.setReadMarker(c!.localID, null);
-      seen.push(committedMessages());
+      seen.push(committed());
       commit();
-      seen.push(committedMessages());
+      seen.push(committed());
       await repo.insertMessages([msg(c!, { plain: 'second batch' })]);
       return 'done';
     });
     expect(result).toBe('done');
-    expect(seen).toEqual([0, 2]);
-    expect(committedMessages()).toBe(3);
+    expect(seen).toEqual([
+      { messages: 0, chats: 1 },
+      { messages: 2, chats: 2 },
+      { messages: 2, chats: 2 },
+      { messages: 2, chats: 3 },
+    ]);
+    expect(committed()).toEqual({ messages: 3, chats: 3 });
     expect(repo.db.inTransaction).toBe(false);
     expect(pragma('synchronous')).toBe(synchronous);
+    expect((await chatOf(c!.localID)).lastReadSortKey).not.toBeNull();
     expect((await repo.searchMessages({ text: 'batch', direction: 'before', limit: 10, excludeLowPriority: false, includeMuted: true })).items).toHaveLength(2);
     repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
@@ -874,18 +888,29 @@ describe('bulk loads', () => {
     await expect(
       repo.bulkLoad(async (commit) => {
         await repo.insertMessages([msg(c!, { plain: 'kept' })]);
+        await repo.upsertChat(chatInput('acc1', 'kept'));
         commit();
-        await repo.insertMessages([msg(c!, { plain: 'lost' })]);
+        await repo.upsertChat(chatInput('acc1', 'lost'));
         throw new Error('generator failed');
       }),
     ).rejects.toThrow('generator failed');
     expect(repo.db.inTransaction).toBe(false);
     expect(pragma('synchronous')).toBe(synchronous);
     expect(repo.db.prepare('SELECT plain FROM messages').pluck().all()).toEqual(['kept']);
-    // The store works as usual afterwards, and a second bulk load may start.
-    await repo.insertMessages([msg(c!, { plain: 'after' })]);
-    await repo.bulkLoad(async () => repo.insertMessages([msg(c!, { plain: 'again' })]));
-    expect(committedMessages()).toBe(3);
+    expect(repo.db.prepare('SELECT remote_id FROM chats ORDER BY local_id').pluck().all()).toEqual(['c0', 'kept']);
+    // A batch that fails is rolled back whole, and the load goes on in a transaction.
+    await expect(
+      repo.bulkLoad(async () => {
+        await expect(repo.insertMessages([msg(c!, { plain: 'fine' }), msg({ ...c!, localID: 999 }, { plain: 'no such chat' })])).rejects.toThrow(/FOREIGN KEY/);
+        expect(repo.db.inTransaction).toBe(true);
+        await repo.insertMessages([msg(c!, { plain: 'after' })]);
+      }),
+    ).resolves.toBeUndefined();
+    expect(repo.db.prepare('SELECT plain FROM messages ORDER BY row_id').pluck().all()).toEqual(['kept', 'after']);
+    // The store works as usual afterwards.
+    await repo.insertMessages([msg(c!, { plain: 'outside' })]);
+    expect(committed().messages).toBe(3);
+    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
   it('refuses to start inside another bulk load', async () => {

@@ -12,7 +12,8 @@ const TIEBREAK = 1000;
 /** Position of sort_key among the insert's parameters. */
 const SORT_KEY = 4;
 
-export function messageQueries(db: DB) {
+/** `ownTransaction` runs a batch as a transaction of its own, also during a bulk load (see bulk.ts). */
+export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = (run) => run()) {
   const FROM = `FROM messages m JOIN chats c ON c.local_id = m.chat_local_id`;
   const tokens = ftsTokenizer();
   const byAnyID = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.id = @id
@@ -157,7 +158,7 @@ export function messageQueries(db: DB) {
 
   return {
     async insertMessages(batch: MessageInsert[]) {
-      return insertBatch(batch);
+      return ownTransaction(() => insertBatch(batch));
     },
     async updateMessage(rowID: number, patch: MessagePatch) {
       const sets: string[] = [];
