@@ -113,6 +113,33 @@ describe('migrations', () => {
     expect(await repo.getAccount('acc1')).toEqual(account());
   });
 
+  it('migrates a database of the version before: the full-text index keeps its rows and holds more in memory', async () => {
+    // Built as the previous version built it, with a message indexed.
+    repo.close();
+    rmSync(file, { force: true });
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
+    for (const [v, sql] of MIGRATIONS.slice(0, -1).entries()) old.transaction(() => (old.exec(sql), old.pragma(`user_version = ${v + 1}`)))();
+    old.prepare(`INSERT INTO accounts (id, connector, network, bridge_id, bridge_type, provider, host, self_user_id, created_at) VALUES ('acc1', 'sandbox', 'WhatsApp', 'b', 'whatsapp', 'local', 'acc1.test', '@me:acc1.test', ${T0})`).run();
+    old.prepare(`INSERT INTO chats (id, account_id, remote_id, type, last_activity, created_at) VALUES ('!c:test', 'acc1', 'c', 'group', ${T0}, ${T0})`).run();
+    old.prepare(`INSERT INTO messages (id, chat_local_id, sort_key, timestamp, sender_id, type, text, plain) VALUES ('$old', 1, ${T0 * 1000}, ${T0}, '@x:test', 'TEXT', 'Crème brûlée', 'Crème brûlée')`).run();
+    old.prepare(`INSERT INTO messages_fts (rowid, text) VALUES (${T0 * 1000}, fold('Crème brûlée'))`).run();
+    const hashsize = (db: Database.Database) => db.prepare("SELECT v FROM messages_fts_config WHERE k = 'hashsize'").pluck().get();
+    expect(hashsize(old)).toBeUndefined();
+    old.close();
+
+    repo = openSqliteRepository(file);
+    expect(userVersion(repo.db)).toBe(MIGRATIONS.length);
+    expect(hashsize(repo.db)).toBe(8 * 1024 * 1024);
+    const found = async (text: string) => (await repo.searchMessages({ text, direction: 'before', limit: 10, excludeLowPriority: false, includeMuted: true })).items.map((m) => m.id);
+    expect(await found('creme brul')).toEqual(['$old']);
+    const chat = (await repo.getChatByRemoteID('acc1', 'c'))!;
+    await repo.insertMessages([msg(chat, { plain: 'crème fraîche' })]);
+    expect(await found('CRÈME')).toHaveLength(2);
+    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+  });
+
   it('refuses a database from a newer Switchboard, saying so', () => {
     repo.close();
     const raw = new Database(file);
