@@ -250,6 +250,10 @@ describe('IDs', () => {
     expect(messageID(room, 'm1')).not.toBe(messageID(room, 'm2'));
     expect(messageID(room, 'm1')).not.toBe(messageID(chatID('acc', 'other', 'h'), 'm1'));
     expect(messageID(room, 'm1')).toMatch(/^\$[A-Za-z0-9_-]{27}$/);
+    // IDs are stored and handed out: the same inputs give the same IDs in every release.
+    expect(room).toBe('!OFKhueezJIoS6mcDQUQ-6L:h');
+    expect(messageID(room, 'm1')).toBe('$DLi4IX-c0nHuxsvFFzCcVol6Hyk');
+    expect(messageID(room, 'ünï 😀')).toBe('$ZkxfrGGbtDGNYlz9M33i0tyy4Tw');
   });
 
   it('user IDs keep Matrix-safe localparts and escape everything else', () => {
