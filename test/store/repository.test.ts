@@ -204,6 +204,25 @@ describe('accounts and users', () => {
     expect((await repo.listContacts('acc1', { text: '15550100', direction: 'before', limit: 10 })).items.map((u) => u.id)).toEqual(['@zoe:test']);
   });
 
+  it('writes nothing for a user seen again as stored, and everything that changed', async () => {
+    await repo.putAccount(account());
+    const zoe = { accountID: 'acc1', id: '@zoe:test', fullName: 'Zoë', phoneNumber: '+1 555 0100', isContact: true };
+    await repo.putUsers([zoe, { accountID: 'acc1', id: '@me:acc1.test', fullName: 'Me', isSelf: true }]);
+    const writes = () => repo.db.prepare('SELECT total_changes()').pluck().get() as number;
+    const before = writes();
+    // As a group lists its members: the same facts, some left out, contact and owner flags not repeated.
+    await repo.putUsers([{ accountID: 'acc1', id: '@zoe:test', fullName: 'Zoë' }, { accountID: 'acc1', id: '@me:acc1.test' }]);
+    await repo.putUsers([{ ...zoe, isContact: false }]);
+    expect(writes()).toBe(before);
+    for (const change of [{ fullName: 'Zoë Z.' }, { username: 'zoe' }, { email: 'z@x.org' }, { imgURL: 'mxc://x/y' }, { cannotMessage: true }, { phoneNumber: '+1 555 0199' }]) {
+      const n = writes();
+      await repo.putUsers([{ accountID: 'acc1', id: '@zoe:test', ...change }]);
+      expect(writes(), JSON.stringify(change)).toBeGreaterThan(n);
+      expect(await repo.getUser('acc1', '@zoe:test')).toMatchObject(change);
+    }
+    expect((await repo.listContacts('acc1', { text: '15550199', direction: 'before', limit: 10 })).items.map((u) => u.id)).toEqual(['@zoe:test']);
+  });
+
   it('keeps cannotMessage when a later put does not mention it', async () => {
     await repo.putAccount(account());
     await repo.putUsers([{ accountID: 'acc1', id: '@u:test', cannotMessage: true }]);
