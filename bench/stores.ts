@@ -16,7 +16,7 @@ import { REPO_ROOT, SWITCHBOARD_BIN, log } from './util.ts';
  * Bump when `sandbox generate` (src/networks/sandbox/generate.ts, corpus.ts) changes
  * what it writes: cached stores of another version are rebuilt.
  */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 /** The schema version this checkout creates (PRAGMA user_version). */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Also keyed on the migrations' text: a migration edited in place keeps its version number. */

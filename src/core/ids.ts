@@ -1,8 +1,9 @@
 // Identifier minting. IDs are derived from what the network calls a thing, so
 // the same chat or message always gets the same ID, across restarts and re-syncs.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
-const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('base64url');
+// One-shot hashing: a message ID is minted for every message ingested.
+const digest = (...parts: string[]) => hash('sha256', parts.join('\u0000'), 'base64url');
 
 /** Matrix-style room ID: !opaque:host. */
 export function chatID(accountID: string, remoteChatID: string, host: string): string {

@@ -173,7 +173,8 @@ export class Ingest {
           pendingID: null,
           timestamp: m.timestamp,
           senderID: m.senderID,
-          senderName: await nameOf(m.senderID),
+          // Known names without an await each: a batch can hold tens of thousands of messages.
+          senderName: names.has(m.senderID) ? names.get(m.senderID)! : await nameOf(m.senderID),
           type: messageType(attachments),
           text: text?.text ?? null,
           plain: text?.plain ?? null,
@@ -194,7 +195,8 @@ export class Ingest {
     const results = await repo.insertMessages(batch);
     const insertedByChat = new Map<ChatRecord, string[]>();
     const heardFrom = new Set<ChatRecord>(); // chats with a new message from someone else
-    for (const [i, { chat, m }] of sources.entries()) {
+    for (let i = 0; i < sources.length; i++) {
+      const { chat, m } = sources[i]!;
       const r = results[i]!;
       for (const x of m.reactions ?? []) {
         await repo.putReaction(r.rowID, { participantID: x.senderID, key: x.key, emoji: isEmoji(x.key), timestamp: x.timestamp ?? m.timestamp }, false);

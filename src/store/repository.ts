@@ -254,4 +254,16 @@ export interface Repository {
   // connector-private state (JSON values)
   getState(accountID: string, key: string): Promise<Json | undefined>;
   setState(accountID: string, key: string, value: Json): Promise<void>;
+
+  // bulk loads
+  /**
+   * Runs `load`, a long run of writes from one caller (a generated corpus), with
+   * the store tuned for throughput: its writes are grouped into larger commits, and
+   * each `commit()` call marks a point where everything written so far is durable.
+   * Every method stays atomic on its own, and what a crash loses is at most the
+   * writes since the last commit() (a backend may also commit more often, or at
+   * every write). On return, or on an error, the store is as durable as after any
+   * commit and its normal settings are back.
+   */
+  bulkLoad<T>(load: (commit: () => void) => Promise<T>): Promise<T>;
 }

@@ -7,8 +7,12 @@ const BASE_LETTERS: Record<string, string> = {
 };
 const INNER_MARKS = new RegExp(`[${Object.keys(BASE_LETTERS).join('')}]`, 'g');
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Lowercases and strips accents, including letters like ł and ø: "Zoë Ångström Łukasz" → "zoe angstrom lukasz". */
 export function fold(text: string): string {
+  // ASCII has nothing to decompose or strip (most message text, folded for the index).
+  if (ASCII.test(text)) return text.toLowerCase();
   return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().replace(INNER_MARKS, (ch) => BASE_LETTERS[ch]!);
 }
 

@@ -209,6 +209,15 @@ describe('store text folding (fold, words, ftsQuery)', () => {
     expect(fold('plain')).toBe('plain');
   });
 
+  it('fold takes a shortcut for ASCII that gives what the full rules give', () => {
+    const full = (t: string) => t.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+    const ascii = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c)).join('');
+    for (const t of [ascii, 'Hey! Are we still on for TOMORROW? https://Example.com/X?a=1', '', 'MiXeD 123 _-*']) expect(fold(t)).toBe(full(t));
+    // One non-ASCII character anywhere takes the full path.
+    expect(fold('CAFE\u0301 Łódź')).toBe('cafe lodz');
+    expect(fold('ﬁle ＡＢＣ')).toBe('file abc');
+  });
+
   it('words splits folded text into letters and digits', () => {
     expect(words('Hello, Wörld! 42 times')).toEqual(['hello', 'world', '42', 'times']);
     expect(words("don't")).toEqual(['don', 't']);
@@ -241,6 +250,10 @@ describe('IDs', () => {
     expect(messageID(room, 'm1')).not.toBe(messageID(room, 'm2'));
     expect(messageID(room, 'm1')).not.toBe(messageID(chatID('acc', 'other', 'h'), 'm1'));
     expect(messageID(room, 'm1')).toMatch(/^\$[A-Za-z0-9_-]{27}$/);
+    // IDs are stored and handed out: the same inputs give the same IDs in every release.
+    expect(room).toBe('!OFKhueezJIoS6mcDQUQ-6L:h');
+    expect(messageID(room, 'm1')).toBe('$DLi4IX-c0nHuxsvFFzCcVol6Hyk');
+    expect(messageID(room, 'ünï 😀')).toBe('$ZkxfrGGbtDGNYlz9M33i0tyy4Tw');
   });
 
   it('user IDs keep Matrix-safe localparts and escape everything else', () => {

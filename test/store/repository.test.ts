@@ -113,6 +113,33 @@ describe('migrations', () => {
     expect(await repo.getAccount('acc1')).toEqual(account());
   });
 
+  it('migrates a database of the version before: the full-text index keeps its rows and holds more in memory', async () => {
+    // Built as the previous version built it, with a message indexed.
+    repo.close();
+    rmSync(file, { force: true });
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
+    for (const [v, sql] of MIGRATIONS.slice(0, -1).entries()) old.transaction(() => (old.exec(sql), old.pragma(`user_version = ${v + 1}`)))();
+    old.prepare(`INSERT INTO accounts (id, connector, network, bridge_id, bridge_type, provider, host, self_user_id, created_at) VALUES ('acc1', 'sandbox', 'WhatsApp', 'b', 'whatsapp', 'local', 'acc1.test', '@me:acc1.test', ${T0})`).run();
+    old.prepare(`INSERT INTO chats (id, account_id, remote_id, type, last_activity, created_at) VALUES ('!c:test', 'acc1', 'c', 'group', ${T0}, ${T0})`).run();
+    old.prepare(`INSERT INTO messages (id, chat_local_id, sort_key, timestamp, sender_id, type, text, plain) VALUES ('$old', 1, ${T0 * 1000}, ${T0}, '@x:test', 'TEXT', 'Crème brûlée', 'Crème brûlée')`).run();
+    old.prepare(`INSERT INTO messages_fts (rowid, text) VALUES (${T0 * 1000}, fold('Crème brûlée'))`).run();
+    const hashsize = (db: Database.Database) => db.prepare("SELECT v FROM messages_fts_config WHERE k = 'hashsize'").pluck().get();
+    expect(hashsize(old)).toBeUndefined();
+    old.close();
+
+    repo = openSqliteRepository(file);
+    expect(userVersion(repo.db)).toBe(MIGRATIONS.length);
+    expect(hashsize(repo.db)).toBe(8 * 1024 * 1024);
+    const found = async (text: string) => (await repo.searchMessages({ text, direction: 'before', limit: 10, excludeLowPriority: false, includeMuted: true })).items.map((m) => m.id);
+    expect(await found('creme brul')).toEqual(['$old']);
+    const chat = (await repo.getChatByRemoteID('acc1', 'c'))!;
+    await repo.insertMessages([msg(chat, { plain: 'crème fraîche' })]);
+    expect(await found('CRÈME')).toHaveLength(2);
+    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+  });
+
   it('refuses a database from a newer Switchboard, saying so', () => {
     repo.close();
     const raw = new Database(file);
@@ -175,6 +202,25 @@ describe('accounts and users', () => {
     // The search text follows the merged record: the name and the phone digits both find her.
     expect((await repo.listContacts('acc1', { text: 'zoe', direction: 'before', limit: 10 })).items.map((u) => u.id)).toEqual(['@zoe:test']);
     expect((await repo.listContacts('acc1', { text: '15550100', direction: 'before', limit: 10 })).items.map((u) => u.id)).toEqual(['@zoe:test']);
+  });
+
+  it('writes nothing for a user seen again as stored, and everything that changed', async () => {
+    await repo.putAccount(account());
+    const zoe = { accountID: 'acc1', id: '@zoe:test', fullName: 'Zoë', phoneNumber: '+1 555 0100', isContact: true };
+    await repo.putUsers([zoe, { accountID: 'acc1', id: '@me:acc1.test', fullName: 'Me', isSelf: true }]);
+    const writes = () => repo.db.prepare('SELECT total_changes()').pluck().get() as number;
+    const before = writes();
+    // As a group lists its members: the same facts, some left out, contact and owner flags not repeated.
+    await repo.putUsers([{ accountID: 'acc1', id: '@zoe:test', fullName: 'Zoë' }, { accountID: 'acc1', id: '@me:acc1.test' }]);
+    await repo.putUsers([{ ...zoe, isContact: false }]);
+    expect(writes()).toBe(before);
+    for (const change of [{ fullName: 'Zoë Z.' }, { username: 'zoe' }, { email: 'z@x.org' }, { imgURL: 'mxc://x/y' }, { cannotMessage: true }, { phoneNumber: '+1 555 0199' }]) {
+      const n = writes();
+      await repo.putUsers([{ accountID: 'acc1', id: '@zoe:test', ...change }]);
+      expect(writes(), JSON.stringify(change)).toBeGreaterThan(n);
+      expect(await repo.getUser('acc1', '@zoe:test')).toMatchObject(change);
+    }
+    expect((await repo.listContacts('acc1', { text: '15550199', direction: 'before', limit: 10 })).items.map((u) => u.id)).toEqual(['@zoe:test']);
   });
 
   it('keeps cannotMessage when a later put does not mention it', async () => {
@@ -713,6 +759,19 @@ describe('full-text index against the messages table', () => {
     repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
+  it('indexes a batch of many chats whose times interleave, each message under its sort key', async () => {
+    const chats = await setup(3);
+    // Chat after chat, each later chat's span starting before the previous one's: the
+    // index gets its rows sorted, whatever order the batch has.
+    const batch = chats.flatMap((c, i) => Array.from({ length: 5 }, (_, j) => msg(c, { timestamp: T0 - i * 60_000 + j * 1000, plain: `word${i} w${j} shared` })));
+    const stored = await repo.insertMessages(batch);
+    const hits = (q: string) => repo.db.prepare('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid').pluck().all(q);
+    expect(hits('shared')).toEqual(stored.map((r) => r.sortKey).sort((a, b) => a - b));
+    expect(hits('word1')).toEqual(stored.slice(5, 10).map((r) => r.sortKey));
+    expect(hits('w3 word2')).toEqual([stored[13]!.sortKey]);
+    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+  });
+
 });
 
 describe('updating messages', () => {
@@ -830,5 +889,94 @@ describe('connector state', () => {
     await repo.setState('a', 'cursor', null);
     expect(await repo.getState('a', 'cursor')).toBeNull();
     await expect(repo.setState('ghost', 'k', 1)).rejects.toThrow(/FOREIGN KEY/);
+  });
+});
+
+describe('bulk loads', () => {
+  const pragma = (name: string) => repo.db.pragma(name, { simple: true });
+  /** What another connection (a running server) sees: only what is committed. */
+  const committed = () => {
+    const other = new Database(file, { readonly: true });
+    try {
+      return {
+        messages: other.prepare('SELECT count(*) FROM messages').pluck().get() as number,
+        chats: other.prepare('SELECT count(*) FROM chats').pluck().get() as number,
+      };
+    } finally {
+      other.close();
+    }
+  };
+
+  it('groups small writes into commits, commits a batch of messages on its own, and restores the settings', async () => {
+    const [c] = await setup();
+    const synchronous = pragma('synchronous');
+    const seen: Array<{ messages: number; chats: number }> = [];
+    const result = await repo.bulkLoad(async (commit) => {
+      expect(pragma('synchronous')).toBe(0); // OFF while loading
+      await repo.upsertChat(chatInput('acc1', 'new'));
+      seen.push(committed()); // the chat waits for a commit
+      // A batch of messages is a transaction of its own: it commits what came before it too.
+      await repo.insertMessages([msg(c!, { plain: 'first batch' }), msg(c!, { plain: 'first again' })]);
+      seen.push(committed());
+      await repo.upsertChat(chatInput('acc1', 'newer'));
+      await repo.setReadMarker(c!.localID, null);
+      seen.push(committed());
+      commit();
+      seen.push(committed());
+      await repo.insertMessages([msg(c!, { plain: 'second batch' })]);
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(seen).toEqual([
+      { messages: 0, chats: 1 },
+      { messages: 2, chats: 2 },
+      { messages: 2, chats: 2 },
+      { messages: 2, chats: 3 },
+    ]);
+    expect(committed()).toEqual({ messages: 3, chats: 3 });
+    expect(repo.db.inTransaction).toBe(false);
+    expect(pragma('synchronous')).toBe(synchronous);
+    expect((await chatOf(c!.localID)).lastReadSortKey).not.toBeNull();
+    expect((await repo.searchMessages({ text: 'batch', direction: 'before', limit: 10, excludeLowPriority: false, includeMuted: true })).items).toHaveLength(2);
+    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+  });
+
+  it('on an error keeps what was committed, drops the rest, and restores the settings', async () => {
+    const [c] = await setup();
+    const synchronous = pragma('synchronous');
+    await expect(
+      repo.bulkLoad(async (commit) => {
+        await repo.insertMessages([msg(c!, { plain: 'kept' })]);
+        await repo.upsertChat(chatInput('acc1', 'kept'));
+        commit();
+        await repo.upsertChat(chatInput('acc1', 'lost'));
+        throw new Error('generator failed');
+      }),
+    ).rejects.toThrow('generator failed');
+    expect(repo.db.inTransaction).toBe(false);
+    expect(pragma('synchronous')).toBe(synchronous);
+    expect(repo.db.prepare('SELECT plain FROM messages').pluck().all()).toEqual(['kept']);
+    expect(repo.db.prepare('SELECT remote_id FROM chats ORDER BY local_id').pluck().all()).toEqual(['c0', 'kept']);
+    // A batch that fails is rolled back whole, and the load goes on in a transaction.
+    await expect(
+      repo.bulkLoad(async () => {
+        await expect(repo.insertMessages([msg(c!, { plain: 'fine' }), msg({ ...c!, localID: 999 }, { plain: 'no such chat' })])).rejects.toThrow(/FOREIGN KEY/);
+        expect(repo.db.inTransaction).toBe(true);
+        await repo.insertMessages([msg(c!, { plain: 'after' })]);
+      }),
+    ).resolves.toBeUndefined();
+    expect(repo.db.prepare('SELECT plain FROM messages ORDER BY row_id').pluck().all()).toEqual(['kept', 'after']);
+    // The store works as usual afterwards.
+    await repo.insertMessages([msg(c!, { plain: 'outside' })]);
+    expect(committed().messages).toBe(3);
+    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+  });
+
+  it('refuses to start inside another bulk load', async () => {
+    await setup();
+    await repo.bulkLoad(async () => {
+      await expect(repo.bulkLoad(async () => 1)).rejects.toThrow(/bulk load/);
+    });
+    expect(repo.db.inTransaction).toBe(false);
   });
 });

@@ -185,21 +185,29 @@ export class Sandbox {
   async generate(opts: { chats: number; messages: number; seed: number; onProgress?: (done: number, total: number) => void }) {
     const accounts = (await this.core.repo.listAccounts()).filter((a) => a.connector === 'sandbox' && this.core.hasClient(a.id));
     if (!accounts.length) throw refused('NO_SANDBOX_ACCOUNTS', 'There is no running sandbox account to generate into; start without --no-sandbox.');
-    const totals = { chats: 0, messages: 0, people: 0 };
-    let before = 0;
-    for (const [i, a] of accounts.entries()) {
-      const share = (n: number) => Math.floor(n / accounts.length) + (i < n % accounts.length ? 1 : 0);
-      const chats = share(opts.chats);
-      const messages = Math.max(chats, share(opts.messages));
-      if (!chats) continue;
-      const { generated } = await this.run(a.id, { kind: 'generate', chats, messages, seed: opts.seed, onProgress: (done) => opts.onProgress?.(before + done, opts.messages) });
-      totals.chats += generated!.chats;
-      totals.messages += generated!.messages;
-      totals.people += generated!.people;
-      before = totals.messages;
-    }
-    await this.core.events.flushed();
-    return totals;
+    // One bulk load: each progress report (a few thousand messages with their chats
+    // and read markers) is one commit instead of a few per chat.
+    return this.core.repo.bulkLoad(async (commit) => {
+      const totals = { chats: 0, messages: 0, people: 0 };
+      let before = 0;
+      for (const [i, a] of accounts.entries()) {
+        const share = (n: number) => Math.floor(n / accounts.length) + (i < n % accounts.length ? 1 : 0);
+        const chats = share(opts.chats);
+        const messages = Math.max(chats, share(opts.messages));
+        if (!chats) continue;
+        const onProgress = (done: number) => {
+          commit();
+          opts.onProgress?.(before + done, opts.messages);
+        };
+        const { generated } = await this.run(a.id, { kind: 'generate', chats, messages, seed: opts.seed, onProgress });
+        totals.chats += generated!.chats;
+        totals.messages += generated!.messages;
+        totals.people += generated!.people;
+        before = totals.messages;
+      }
+      await this.core.events.flushed();
+      return totals;
+    });
   }
 
   clockState(): z.infer<typeof ClockOutput> {

@@ -9,10 +9,9 @@ import { readMarker } from './unread.ts';
 
 /** Sort keys are timestamp-ordered integers, unique across chats: ms × 1000 + a tiebreak. */
 const TIEBREAK = 1000;
-/** Position of sort_key among the insert's parameters. */
-const SORT_KEY = 4;
 
-export function messageQueries(db: DB) {
+/** `ownTransaction` runs a batch as a transaction of its own, also during a bulk load (see bulk.ts). */
+export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = (run) => run()) {
   const FROM = `FROM messages m JOIN chats c ON c.local_id = m.chat_local_id`;
   const tokens = ftsTokenizer();
   const byAnyID = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.id = @id
@@ -27,7 +26,13 @@ export function messageQueries(db: DB) {
       is_sender, send_status, is_hidden, attachments, linked_message_id, mentions, links, seen, mentions_self, media_flags, expires_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const sameID = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND id = ?');
-  const indexText = db.prepare('INSERT INTO messages_fts(rowid, text) SELECT sort_key, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL');
+  // In rowid (sort key) order: FTS5 writes out what it holds in memory as a new
+  // segment whenever a rowid is lower than the one before, and the messages of a
+  // batch come chat after chat, each with its own span of time. Unsorted, a batch of
+  // many chats became hundreds of small segments, and merging them cost more than
+  // indexing the text.
+  const indexText = db.prepare(`INSERT INTO messages_fts(rowid, text)
+    SELECT sort_key, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL ORDER BY sort_key`);
   const samePending = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND pending_id = ?');
   const bumpChat = db.prepare(`UPDATE chats SET last_activity = max(last_activity, ?), unread_count = unread_count + ?,
     unread_mentions_count = unread_mentions_count + ? WHERE local_id = ?`);
@@ -78,28 +83,35 @@ export function messageQueries(db: DB) {
     (sameID.get(m.chatLocalID, m.id) as Stored | undefined) ??
     (m.pendingID ? (samePending.get(m.chatLocalID, m.pendingID) as Stored | undefined) : undefined);
 
+  /** Stores one message under a sort key; changes is 0 when the insert is ignored (a duplicate ID, or the key is taken). */
+  const insertRow = (m: MessageInsert, sortKey: number) =>
+    // Positional parameters, passed one by one: binding 22 named ones per row costs
+    // more than the insert, and an array of them costs a lookup per element.
+    insert.run(
+      m.id, m.chatLocalID, m.remoteID, m.pendingID, sortKey, m.timestamp, m.senderID, m.senderName, m.type, m.text, m.plain,
+      int(m.isSender), json(m.sendStatus), int(m.isHidden), m.attachments.length ? json(m.attachments) : null, m.linkedMessageID,
+      json(m.mentions), m.links.length ? json(m.links) : null, json(m.seen), int(m.mentionsSelf), m.mediaFlags, m.expiresAt ?? null,
+    );
+
   const insertBatch = db.transaction((batch: MessageInsert[]) => {
     const results: Array<Stored & { inserted: boolean }> = [];
     // Per-chat counter changes, applied once per chat at the end of the batch.
     const touched = new Map<number, { lastRead: number | null; maxTs: number; unread: number; mentions: number; ownMax: number | null }>();
+    let firstRow = 0;
+    let lastRow = 0;
     for (const m of batch) {
-      // Positional parameters: binding 22 named ones per row costs more than the insert.
-      const values: unknown[] = [
-        m.id, m.chatLocalID, m.remoteID, m.pendingID, m.timestamp * TIEBREAK, m.timestamp, m.senderID, m.senderName, m.type, m.text, m.plain,
-        int(m.isSender), json(m.sendStatus), int(m.isHidden), m.attachments.length ? json(m.attachments) : null, m.linkedMessageID,
-        json(m.mentions), m.links.length ? json(m.links) : null, json(m.seen), int(m.mentionsSelf), m.mediaFlags, m.expiresAt ?? null,
-      ];
       // The common case costs one statement: the insert. Only when it is ignored do we
       // look for why — a message seen before, or another one in the same millisecond.
-      let info = insert.run(values);
+      let sortKey = m.timestamp * TIEBREAK;
+      let info = insertRow(m, sortKey);
       if (info.changes === 0) {
         const dup = duplicateOf(m);
         if (dup) {
           results.push({ ...dup, inserted: false });
           continue;
         }
-        values[SORT_KEY] = nextSortKey(m.timestamp);
-        info = insert.run(values);
+        sortKey = nextSortKey(m.timestamp);
+        info = insertRow(m, sortKey);
         if (info.changes === 0) throw new Error(`message ${m.id} could not be stored in chat ${m.chatLocalID}`);
       }
       let t = touched.get(m.chatLocalID);
@@ -109,18 +121,19 @@ export function messageQueries(db: DB) {
         t = { lastRead: c.last_read_sort_key, maxTs: 0, unread: 0, mentions: 0, ownMax: null };
         touched.set(m.chatLocalID, t);
       }
-      const sortKey = values[SORT_KEY] as number;
       if (!m.isHidden) t.maxTs = Math.max(t.maxTs, m.timestamp);
       if (m.isSender) t.ownMax = Math.max(t.ownMax ?? 0, sortKey);
       else if (!m.isHidden && (t.lastRead === null || sortKey > t.lastRead)) {
         t.unread++;
         if (m.mentionsSelf) t.mentions++;
       }
-      results.push({ rowID: Number(info.lastInsertRowid), id: m.id, sortKey, inserted: true });
+      const rowID = Number(info.lastInsertRowid);
+      if (!firstRow) firstRow = rowID;
+      lastRow = rowID;
+      results.push({ rowID, id: m.id, sortKey, inserted: true });
     }
     // Rows inserted in one transaction have consecutive IDs: index their text in one statement.
-    const rows = results.filter((r) => r.inserted).map((r) => r.rowID);
-    if (rows.length) indexText.run(Math.min(...rows), Math.max(...rows));
+    if (firstRow) indexText.run(firstRow, lastRow);
     for (const [chat, t] of touched) {
       bumpChat.run(t.maxTs, t.unread, t.mentions, chat);
       // Sending in a chat means having read it up to there.
@@ -151,7 +164,7 @@ export function messageQueries(db: DB) {
 
   return {
     async insertMessages(batch: MessageInsert[]) {
-      return insertBatch(batch);
+      return ownTransaction(() => insertBatch(batch));
     },
     async updateMessage(rowID: number, patch: MessagePatch) {
       const sets: string[] = [];

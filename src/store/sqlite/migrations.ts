@@ -264,4 +264,13 @@ export const MIGRATIONS: string[] = [
   /* 7: message requests: chats from people outside the user's contacts wait to be accepted */ `
   ALTER TABLE chats ADD COLUMN is_message_request INTEGER NOT NULL DEFAULT 0;
   `,
+  /* 8: the full-text index holds up to 8 MiB of new entries in memory (default 1 MiB) before writing them out */ `
+  -- A batch of messages is indexed in one transaction; FTS5 writes what it holds
+  -- out as a new segment whenever that exceeds 'hashsize', and merges segments as
+  -- they pile up. At 1 MiB a batch of 20,000 generated messages became several
+  -- segments (more merging later); at 8 MiB it is one. A small write still becomes
+  -- one segment at its commit, as before: only the memory a large batch may use
+  -- grows. The setting is kept in messages_fts_config.
+  INSERT INTO messages_fts(messages_fts, rank) VALUES ('hashsize', 8388608);
+  `,
 ];

@@ -9,6 +9,7 @@ import { tokenQueries } from './tokens.ts';
 import { stateQueries } from './state.ts';
 import { eventQueries } from './events.ts';
 import { oauthQueries } from './oauth.ts';
+import { bulkLoads } from './bulk.ts';
 
 export interface SqliteRepository extends Repository {
   /** The underlying handle, for benchmarks and integrity checks only. */
@@ -17,17 +18,19 @@ export interface SqliteRepository extends Repository {
 
 export function openSqliteRepository(file: string): SqliteRepository {
   const db = openDatabase(file);
+  const bulk = bulkLoads(db);
   return {
     db,
     close: () => db.close(),
     ...accountQueries(db),
     ...userQueries(db),
     ...chatQueries(db),
-    ...messageQueries(db),
+    ...messageQueries(db, bulk.ownTransaction),
     ...fileQueries(db),
     ...tokenQueries(db),
     ...stateQueries(db),
     ...eventQueries(db),
     ...oauthQueries(db),
+    bulkLoad: bulk.bulkLoad,
   };
 }

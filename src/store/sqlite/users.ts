@@ -12,6 +12,12 @@ export function userSearchText(u: UserRecord): string {
 }
 const sortName = (u: UserRecord) => fold(u.fullName || u.username || u.phoneNumber || u.email || u.id);
 
+/** The columns put writes besides the key, with the parameter each is written from. */
+const STORED = [
+  ['full_name', 'fullName'], ['username', 'username'], ['phone_number', 'phoneNumber'], ['email', 'email'], ['img_url', 'imgURL'],
+  ['cannot_message', 'cannotMessage'], ['is_self', 'isSelf'], ['is_contact', 'isContact'], ['search_text', 'searchText'], ['sort_name', 'sortName'],
+] as const;
+
 export function userQueries(db: DB) {
   const put = db.prepare(`INSERT OR REPLACE INTO users (account_id, id, full_name, username, phone_number, email, img_url, cannot_message, is_self, is_contact, search_text, sort_name)
     VALUES (@accountID, @id, @fullName, @username, @phoneNumber, @email, @imgURL, @cannotMessage, @isSelf, @isContact, @searchText, @sortName)`);
@@ -23,7 +29,7 @@ export function userQueries(db: DB) {
       const row = get.get(u.accountID, u.id) as Row | undefined;
       const old = row ? toUser(row) : undefined;
       const m = { ...old, ...definedOnly(u) } as UserRecord;
-      put.run({
+      const values = {
         accountID: m.accountID,
         id: m.id,
         fullName: m.fullName ?? null,
@@ -36,7 +42,10 @@ export function userQueries(db: DB) {
         isContact: int(old?.isContact || u.isContact),
         searchText: userSearchText(m),
         sortName: sortName(m),
-      });
+      };
+      // Someone seen again just as stored (every chat lists its members): nothing to write.
+      if (row && STORED.every(([column, key]) => row[column] === values[key])) continue;
+      put.run(values);
     }
   });
   db.function('digits', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.replace(/\D/g, '') : null));
