@@ -35,9 +35,11 @@ export function bulkLoads(db: DB) {
       end('ROLLBACK');
       throw err;
     } finally {
-      db.pragma(`synchronous = ${synchronous}`);
-      db.pragma('wal_checkpoint(PASSIVE)');
       running = false;
+      db.pragma(`synchronous = ${synchronous}`);
+      // Copies the WAL into the database file under the restored setting, which
+      // syncs it: what the unsynced checkpoints wrote is on disk from here on.
+      db.pragma('wal_checkpoint(PASSIVE)');
     }
   }
 
