@@ -185,8 +185,9 @@ export class Sandbox {
   async generate(opts: { chats: number; messages: number; seed: number; onProgress?: (done: number, total: number) => void }) {
     const accounts = (await this.core.repo.listAccounts()).filter((a) => a.connector === 'sandbox' && this.core.hasClient(a.id));
     if (!accounts.length) throw refused('NO_SANDBOX_ACCOUNTS', 'There is no running sandbox account to generate into; start without --no-sandbox.');
-    // One bulk load: each progress report (a few thousand messages with their chats
-    // and read markers) is one commit instead of a few per chat.
+    // One bulk load: the writes between two progress reports (the chats and read
+    // markers around a batch of messages, which commits on its own) are one commit
+    // instead of a few per chat.
     return this.core.repo.bulkLoad(async (commit) => {
       const totals = { chats: 0, messages: 0, people: 0 };
       let before = 0;

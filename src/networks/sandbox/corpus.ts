@@ -195,11 +195,25 @@ const DEFAULT_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏', '�
 
 // ---------------------------------------------------------------------------- text
 
+/** Templates cut once into literal text and slots (lists to pick from), in order. */
+const TEMPLATE_PARTS = new Map<string, Array<string | readonly string[]>>();
+
 function fill(rng: Rng, template: string): string {
-  return template.replace(/\{(\w+)\}/g, (m, slot: string) => {
-    const options = SLOTS[slot];
-    return options ? rng.pick(options) : m;
-  });
+  let parts = TEMPLATE_PARTS.get(template);
+  if (!parts) {
+    parts = [];
+    let at = 0;
+    for (const m of template.matchAll(/\{(\w+)\}/g)) {
+      parts.push(template.slice(at, m.index), SLOTS[m[1]!] ?? m[0]);
+      at = m.index + m[0].length;
+    }
+    parts.push(template.slice(at));
+    TEMPLATE_PARTS.set(template, parts);
+  }
+  // Slots are filled left to right, as a replace() over the template would.
+  let text = '';
+  for (const part of parts) text += typeof part === 'string' ? part : rng.pick(part);
+  return text;
 }
 
 export function generateMessageText(rng: Rng): string {

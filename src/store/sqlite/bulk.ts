@@ -4,7 +4,8 @@ import type { DB } from './db.ts';
  * Bulk loads (see Repository.bulkLoad): one write transaction held from commit()
  * to commit(), so the many small atomic writes of a generated corpus (chats,
  * members, events, read markers…) share a commit instead of paying one each; the
- * store's own transactions nest inside it as savepoints. Meanwhile the file is
+ * store's own small transactions nest inside it as savepoints, while a batch of
+ * messages runs as a transaction of its own (ownTransaction). Meanwhile the file is
  * not synced (synchronous=OFF): a crash of this process still loses only what
  * came after the last commit, while a power cut could lose more, which is the
  * price of a bulk load. Afterwards the setting is restored and a checkpoint
@@ -35,9 +36,11 @@ export function bulkLoads(db: DB) {
       end('ROLLBACK');
       throw err;
     } finally {
-      db.pragma(`synchronous = ${synchronous}`);
-      db.pragma('wal_checkpoint(PASSIVE)');
       running = false;
+      db.pragma(`synchronous = ${synchronous}`);
+      // Copies the WAL into the database file under the restored setting, which
+      // syncs it: what the unsynced checkpoints wrote is on disk from here on.
+      db.pragma('wal_checkpoint(PASSIVE)');
     }
   }
 
