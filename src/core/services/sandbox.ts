@@ -95,7 +95,7 @@ export class Sandbox {
     });
     const chat = await this.core.repo.getChatByRemoteID(account.id, chatRemoteID!);
     if (!chat) throw new Error('the simulated chat was not stored');
-    return { chat: await this.core.chats.get(chat.id, undefined), message: await this.storedMessage(chat, remoteID!) };
+    return { chat: await this.core.chats.view(chat), message: await this.storedMessage(chat, remoteID!) };
   }
 
   /** The user accepts a message request with the network's own button; answers the chat. */

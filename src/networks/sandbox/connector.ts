@@ -5,7 +5,7 @@
 // script it through simulate(): incoming messages, failures, outages, Focus.
 import type {
   ChatRef, ConnectorContext, NetworkClient, NetworkConnector, OutgoingMessage, RemoteChat, RemoteUser, ScriptedSend, SendResult, SimulationCommand,
-  SimulationResult, SimulationState,
+  SimulatedFile, SimulationResult, SimulationState,
 } from '../connector.ts';
 import { ConnectorRefusal, SendError } from '../connector.ts';
 import { buildDemoInbox, strangerPerson, type DemoPerson } from './corpus.ts';
@@ -191,7 +191,7 @@ class SandboxClient implements NetworkClient {
         const senderID = this.sender(cmd.chat, cmd.senderID);
         const remoteID = `sim-${++this.memory.injected}`;
         await this.remember();
-        const attachments = cmd.attachment ? [await storeAttachment(this.ctx, { kind: cmd.attachment.mimeType.startsWith('image/') ? 'image' : 'file', ...cmd.attachment })] : undefined;
+        const attachments = await this.attachments(cmd.attachment);
         await this.ctx.emit({
           type: 'messages',
           chatRemoteID: cmd.chat.remoteID,
@@ -272,12 +272,17 @@ class SandboxClient implements NetworkClient {
     return {};
   }
 
+  /** A file a simulated person sends, stored as the network would hand it over. */
+  private async attachments(file: SimulatedFile | undefined) {
+    return file ? [await storeAttachment(this.ctx, { kind: file.mimeType.startsWith('image/') ? 'image' : 'file', ...file })] : undefined;
+  }
+
   /** Someone outside the contacts writes first: a new DM, held as a message request where the network has them. */
   private async stranger(cmd: Extract<SimulationCommand, { kind: 'stranger' }>): Promise<SimulationResult> {
     const n = (this.memory.strangers ?? 0) + 1;
     const person = strangerPerson(this.rng.fork(`stranger-${n}`), this.profile.key, n, cmd.fullName);
     if (this.person(this.ctx.userID(person.key))) throw new ConnectorRefusal('USER_EXISTS', `${this.profile.network} already has someone with the ID of stranger ${n}; reset the sandbox.`);
-    const attachments = cmd.attachment ? [await storeAttachment(this.ctx, { kind: cmd.attachment.mimeType.startsWith('image/') ? 'image' : 'file', ...cmd.attachment })] : undefined;
+    const attachments = await this.attachments(cmd.attachment);
     this.memory.strangers = n;
     this.memory.people.push(person);
     const remoteID = `sim-${++this.memory.injected}`;

@@ -12,15 +12,15 @@ export function userSearchText(u: UserRecord): string {
 }
 const sortName = (u: UserRecord) => fold(u.fullName || u.username || u.phoneNumber || u.email || u.id);
 
-/** The columns put writes besides the key, with the parameter each is written from. */
+/** The columns put writes besides the key, with the parameter each is written from (one list for the statement and the comparison). */
 const STORED = [
   ['full_name', 'fullName'], ['username', 'username'], ['phone_number', 'phoneNumber'], ['email', 'email'], ['img_url', 'imgURL'],
   ['cannot_message', 'cannotMessage'], ['is_self', 'isSelf'], ['is_contact', 'isContact'], ['search_text', 'searchText'], ['sort_name', 'sortName'],
 ] as const;
 
 export function userQueries(db: DB) {
-  const put = db.prepare(`INSERT OR REPLACE INTO users (account_id, id, full_name, username, phone_number, email, img_url, cannot_message, is_self, is_contact, search_text, sort_name)
-    VALUES (@accountID, @id, @fullName, @username, @phoneNumber, @email, @imgURL, @cannotMessage, @isSelf, @isContact, @searchText, @sortName)`);
+  const put = db.prepare(`INSERT OR REPLACE INTO users (account_id, id, ${STORED.map(([column]) => column).join(', ')})
+    VALUES (@accountID, @id, ${STORED.map(([, key]) => `@${key}`).join(', ')})`);
   const get = db.prepare('SELECT * FROM users WHERE account_id = ? AND id = ?');
   // Fields a connector does not mention stay as they were, and being a contact
   // (or the owner) is sticky: seeing someone in a group does not drop them from contacts.
