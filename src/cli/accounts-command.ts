@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { dataDirOption, port, withCore } from './options.ts';
-import { addXmppAccount, removeAccount } from './xmpp-account.ts';
 
 export function registerAccounts(cli: Command): void {
   const accounts = cli.command('accounts').description('manage chat accounts');
@@ -41,6 +40,8 @@ export function registerAccounts(cli: Command): void {
       }
       if (o.directTls && !o.tls) throw new Error('--direct-tls and --no-tls contradict each other');
       const tls = !o.tls ? 'none' : o.directTls ? 'direct' : 'starttls';
+      // Loaded here, not at the top: it brings the XMPP library, which no other command needs.
+      const { addXmppAccount } = await import('./xmpp-account.ts');
       const account = await withCore(o.dataDir, (core) => addXmppAccount(core, { jid: o.jid, password, host: o.host, port: o.port, tls }));
       process.stdout.write(`Added the XMPP account ${o.jid.trim().toLowerCase()} as ${account.id}. A running server connects it within a few seconds; otherwise it connects when the server starts.\n`);
     });
@@ -51,6 +52,7 @@ export function registerAccounts(cli: Command): void {
     .argument('<accountID>', 'the account ID (see accounts list)')
     .addOption(dataDirOption())
     .action(async (accountID: string, o: { dataDir?: string }) => {
+      const { removeAccount } = await import('./xmpp-account.ts');
       const account = await withCore(o.dataDir, (core) => removeAccount(core, accountID));
       process.stdout.write(`Removed ${account.network} account ${account.id}.\n`);
     });

@@ -64,6 +64,8 @@ export class Core {
   readonly due: DueWork;
   private readonly connectors = new Map<string, NetworkConnector>();
   private readonly live = new Map<string, LiveAccount>();
+  /** Accounts whose client is being created (its code may be loading): a stop in between cancels the start. */
+  private readonly starting = new Map<string, symbol>();
   /**
    * What list views ask for every chat on every request: its ChatRef (members) and
    * capabilities, per chat version (bumped by the store on any change), and
@@ -128,7 +130,11 @@ export class Core {
     }
     this.chatCache.clear();
     this.chats.forgetViews();
-    const client = connector.create(this.contextFor(account));
+    const attempt = Symbol(account.id);
+    this.starting.set(account.id, attempt);
+    const client = await connector.create(this.contextFor(account));
+    if (this.starting.get(account.id) !== attempt) return; // stopped (or started again) while the client's code loaded
+    this.starting.delete(account.id);
     const live: LiveAccount = { record: account, client, state: 'connecting' };
     this.live.set(account.id, live);
     await client.connect();
@@ -137,6 +143,7 @@ export class Core {
   async stopAccount(accountID: string): Promise<void> {
     const live = this.live.get(accountID);
     this.live.delete(accountID);
+    this.starting.delete(accountID);
     this.chatCache.clear();
     this.chats.forgetViews();
     await live?.client.disconnect();

@@ -282,7 +282,8 @@ export interface Simulates {
 export interface NetworkConnector {
   /** Name stored with each account, e.g. 'sandbox'. */
   readonly type: string;
-  create(ctx: ConnectorContext): NetworkClient;
+  /** May load the client's code first (the XMPP connector does, on first use). */
+  create(ctx: ConnectorContext): NetworkClient | Promise<NetworkClient>;
 }
 
 const has = <K extends string>(c: object, ...methods: K[]): boolean => methods.every((m) => typeof (c as Record<string, unknown>)[m] === 'function');

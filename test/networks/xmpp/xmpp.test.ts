@@ -436,7 +436,7 @@ describe('XMPP messages', () => {
       getState: async () => undefined,
       setState: async () => {},
     };
-    const probe = xmppConnector({ dataDir: s.dataDir }).create(ctx);
+    const probe = await xmppConnector({ dataDir: s.dataDir }).create(ctx);
     await probe.connect();
     try {
       await waitFor(async () => events.some((e) => e.type === 'state' && e.state === 'connected'), Boolean, 'the probe to connect');
