@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type pinoPretty from 'pino-pretty';
+
+// Loaded only for a person at a terminal: servers and scripts log JSON and start sooner without it.
+const pretty = (options: pinoPretty.PrettyOptions) => (createRequire(import.meta.url)('pino-pretty') as typeof pinoPretty)(options);
 
 /** Secrets that may sit in what libraries log (e.g. the multipart parser logs the request headers at trace level). */
 const REDACTED = ['req.headers.authorization', 'headers.authorization', '*.headers.authorization', 'password', '*.password', 'token', '*.token', '*.access_token', '*.code_verifier'];

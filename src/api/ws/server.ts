@@ -3,7 +3,7 @@
 // a socket. Keep-alive pings find dead peers.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Core } from '../../core/core.ts';
 import { ApiError } from '../../core/errors.ts';
 import { authenticate, checkHost, type AuthFailureLimiter, type HostPolicy } from '../security.ts';
@@ -31,10 +31,17 @@ function refuse(socket: Duplex, status: number, reason: string, body: object, ve
 
 export function attachWebSocket(server: Server, opts: WebSocketOptions): { close(): void; clients(): number } {
   const { core } = opts;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const entries = new EntryBuilder(core);
   const alive = new WeakMap<WebSocket, boolean>();
-  wss.on('headers', (headers) => headers.push(`X-Beeper-Desktop-Version: ${opts.version}`));
+  // The WebSocket library is loaded by the first upgrade, not at start: a shorter cold start.
+  let wss: WebSocketServer | undefined;
+  let loading: Promise<WebSocketServer> | undefined;
+  const socketServer = () =>
+    (loading ??= import('ws').then(({ WebSocketServer }) => {
+      wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+      wss.on('headers', (headers) => headers.push(`X-Beeper-Desktop-Version: ${opts.version}`));
+      return wss;
+    }));
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     void (async () => {
@@ -51,7 +58,7 @@ export function attachWebSocket(server: Server, opts: WebSocketOptions): { close
         core.log.error({ err }, 'websocket upgrade failed');
         return refuse(socket, 500, 'Internal Server Error', { message: 'The server hit an unexpected error.', code: 'INTERNAL_ERROR' }, opts.version);
       }
-      wss.handleUpgrade(req, socket, head, (ws) => {
+      (await socketServer()).handleUpgrade(req, socket, head, (ws) => {
         const conn = new Connection(ws, core, entries);
         const unsubscribe = core.events.subscribe((e) => conn.onEvent(e));
         alive.set(ws, true);
@@ -68,7 +75,7 @@ export function attachWebSocket(server: Server, opts: WebSocketOptions): { close
   });
 
   const pinger = setInterval(() => {
-    for (const ws of wss.clients) {
+    for (const ws of wss?.clients ?? []) {
       if (!alive.get(ws)) {
         ws.terminate();
         continue;
@@ -82,9 +89,9 @@ export function attachWebSocket(server: Server, opts: WebSocketOptions): { close
   return {
     close() {
       clearInterval(pinger);
-      for (const ws of wss.clients) ws.close(1001, 'server shutting down');
-      wss.close();
+      for (const ws of wss?.clients ?? []) ws.close(1001, 'server shutting down');
+      wss?.close();
     },
-    clients: () => wss.clients.size,
+    clients: () => wss?.clients.size ?? 0,
   };
 }

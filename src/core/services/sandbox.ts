@@ -11,7 +11,6 @@ import { canSimulate, type ChatRef, type MessageRef, type NetworkClient, type Si
 import { badRequest, networkCall, notFound, refused } from '../errors.ts';
 import { messageID } from '../ids.ts';
 import { iso } from '../present.ts';
-import { fileTypeFromBuffer } from 'file-type';
 
 /** Creates the sandbox accounts (with their demo inbox) for a seed; supplied by the composition root. */
 export type SandboxSeeder = (seed: number) => Promise<string[]>;
@@ -52,7 +51,7 @@ export class Sandbox {
 
   private async file(a: { base64: string; fileName: string; mimeType?: string }) {
     const bytes = Buffer.from(a.base64, 'base64');
-    return { bytes, fileName: a.fileName, mimeType: a.mimeType ?? (await fileTypeFromBuffer(bytes))?.mime ?? 'application/octet-stream' };
+    return { bytes, fileName: a.fileName, mimeType: a.mimeType ?? (await (await import('file-type')).fileTypeFromBuffer(bytes))?.mime ?? 'application/octet-stream' };
   }
 
   private requireContent(body: { text?: string; attachment?: unknown }): void {
