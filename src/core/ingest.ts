@@ -147,14 +147,16 @@ export class Ingest {
    */
   async messagesOf(account: AccountRecord, groups: Array<{ chatRemoteID: string; messages: RemoteMessage[] }>, history: boolean): Promise<string[]> {
     const repo = this.core.repo;
+    // Senders' names first, one lookup each: a batch can hold tens of thousands of
+    // messages from a handful of people, and the loop below then awaits nothing per message.
     const names = new Map<string, string | null>();
-    const nameOf = async (id: string) => {
-      if (!names.has(id)) {
-        const u = await repo.getUser(account.id, id);
-        names.set(id, u?.fullName ?? u?.username ?? null);
+    for (const { messages } of groups) {
+      for (const { senderID } of messages) {
+        if (names.has(senderID)) continue;
+        const u = await repo.getUser(account.id, senderID);
+        names.set(senderID, u?.fullName ?? u?.username ?? null);
       }
-      return names.get(id)!;
-    };
+    }
     const batch: MessageInsert[] = [];
     const sources: Array<{ chat: ChatRecord; m: RemoteMessage }> = [];
     for (const { chatRemoteID, messages } of groups) {
@@ -173,8 +175,7 @@ export class Ingest {
           pendingID: null,
           timestamp: m.timestamp,
           senderID: m.senderID,
-          // Known names without an await each: a batch can hold tens of thousands of messages.
-          senderName: names.has(m.senderID) ? names.get(m.senderID)! : await nameOf(m.senderID),
+          senderName: names.get(m.senderID) ?? null,
           type: messageType(attachments),
           text: text?.text ?? null,
           plain: text?.plain ?? null,

@@ -102,7 +102,7 @@ export class Assets {
     const { id, size } = file;
     const fileName = sanitizeFileName(meta.fileName ?? file.fileName) ?? `${id}.bin`;
     const mimeType = meta.mimeType || (await sniff(file.path, fileName));
-    const dims = mimeType.startsWith('image/') ? await (await import('image-size/fromFile')).imageSizeFromFile(file.path).catch(() => undefined) : undefined;
+    const dims = mimeType.startsWith('image/') ? await imageSize(file.path) : undefined;
     const path = join(this.uploadsDir, basename(file.path));
     await rename(file.path, path);
     const record: UploadRecord = { id, path, fileName, mimeType, size, width: dims?.width, height: dims?.height, createdAt: this.core.now() };
@@ -205,8 +205,14 @@ export function sanitizeFileName(name: string | undefined): string | undefined {
   return clean && clean !== '.' && clean !== '..' ? clean : undefined;
 }
 
+async function imageSize(path: string) {
+  const { imageSizeFromFile } = await import('image-size/fromFile');
+  return imageSizeFromFile(path).catch(() => undefined);
+}
+
 async function sniff(path: string, fileName: string): Promise<string> {
-  const detected = await (await import('file-type')).fileTypeFromFile(path).catch(() => undefined);
+  const { fileTypeFromFile } = await import('file-type');
+  const detected = await fileTypeFromFile(path).catch(() => undefined);
   if (detected) return detected.mime;
   const byExt = BY_EXTENSION[extname(fileName).toLowerCase()];
   if (byExt) return byExt;

@@ -51,7 +51,9 @@ export class Sandbox {
 
   private async file(a: { base64: string; fileName: string; mimeType?: string }) {
     const bytes = Buffer.from(a.base64, 'base64');
-    return { bytes, fileName: a.fileName, mimeType: a.mimeType ?? (await (await import('file-type')).fileTypeFromBuffer(bytes))?.mime ?? 'application/octet-stream' };
+    if (a.mimeType) return { bytes, fileName: a.fileName, mimeType: a.mimeType };
+    const { fileTypeFromBuffer } = await import('file-type'); // loaded on first use, as in assets.ts
+    return { bytes, fileName: a.fileName, mimeType: (await fileTypeFromBuffer(bytes))?.mime ?? 'application/octet-stream' };
   }
 
   private requireContent(body: { text?: string; attachment?: unknown }): void {
