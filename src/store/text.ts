@@ -25,10 +25,13 @@ export function words(text: string | undefined): string[] {
 /**
  * FTS5 MATCH expression for "all words, any order, last one as a prefix".
  * Each word is quoted, so user text can never inject FTS5 syntax. `tokens` cuts a
- * word as the index's tokenizer does (see sqlite/fts-tokens.ts).
+ * word as the index's tokenizer does (see sqlite/fts-tokens.ts). A last word of
+ * one letter stays a whole word: as a prefix it would match most messages, and
+ * the index keeps no 1-letter prefixes to find them fast.
  */
 export function ftsQuery(text: string | undefined, tokens: (word: string) => string[] = (w) => [w]): string | undefined {
   const ws = words(text).flatMap(tokens);
   if (ws.length === 0) return undefined;
-  return ws.map((w, i) => `"${w}"${i === ws.length - 1 ? '*' : ''}`).join(' ');
+  const last = ws.length - 1;
+  return ws.map((w, i) => `"${w}"${i === last && [...w].length > 1 ? '*' : ''}`).join(' ');
 }

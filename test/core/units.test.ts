@@ -229,8 +229,11 @@ describe('store text folding (fold, words, ftsQuery)', () => {
   it('ftsQuery quotes every word and makes only the last a prefix', () => {
     expect(ftsQuery('hello world')).toBe('"hello" "world"*');
     expect(ftsQuery('one')).toBe('"one"*');
-    expect(ftsQuery('NEAR(x AND y')).toBe('"near" "x" "and" "y"*');
-    expect(ftsQuery('col:x -y "z')).toBe('"col" "x" "y" "z"*');
+    // A 1-letter last word is a whole word: as a prefix it would match most messages.
+    expect(ftsQuery('NEAR(x AND y')).toBe('"near" "x" "and" "y"');
+    expect(ftsQuery('col:x -y "zz')).toBe('"col" "x" "y" "zz"*');
+    expect(ftsQuery('pizza é')).toBe('"pizza" "e"');
+    expect(ftsQuery('pizza éa')).toBe('"pizza" "ea"*');
     expect(ftsQuery('')).toBeUndefined();
     expect(ftsQuery(undefined)).toBeUndefined();
     expect(ftsQuery('"*')).toBeUndefined();

@@ -181,7 +181,7 @@ describe('crash durability (kill -9 during sends and ingests)', () => {
       'network deliveries checked / taken twice': `${deliveries.length} / ${deliveredTwice}`,
       integrity: integrity.integrity,
       'FTS integrity-check': integrity.ftsCheck,
-      'FTS rows / messages with text / missing / stray': `${integrity.ftsRows} / ${integrity.textRows} / ${integrity.missingFromIndex} / ${integrity.strayInIndex}`,
+      'FTS (word, message) pairs / expected from the text / missing / stray': `${integrity.ftsPairs} / ${integrity.expectedPairs} / ${integrity.missingFromIndex} / ${integrity.strayInIndex}`,
       'stream time (s), server down (s)': `${streamSeconds.toFixed(1)}, ${(stats.downMs / 1000).toFixed(1)}`,
     };
     report('crash durability', summary);
@@ -196,6 +196,7 @@ describe('crash durability (kill -9 during sends and ingests)', () => {
     expect(integrity.integrity).toBe('ok');
     expect(integrity.ftsCheck).toBe('ok');
     expect({ missing: integrity.missingFromIndex, stray: integrity.strayInIndex }).toEqual({ missing: 0, stray: 0 });
+    expect(integrity.ftsPairs).toBeGreaterThan(acks.length);
     expect(stats.resumedAtStart, 'some sends were pending at a restart').toBeGreaterThan(0);
   }, SOAK ? 3_600_000 : 300_000);
 });

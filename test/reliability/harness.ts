@@ -17,6 +17,7 @@ import { startServer, type Running } from '../../src/cli/serve.ts';
 import { createLogger } from '../../src/cli/log.ts';
 import type { SqliteRepository } from '../../src/store/sqlite/repository.ts';
 import { ResponseValidator } from '../helpers/openapi.ts';
+import { ftsIndexCheck } from '../helpers/fts-index.ts';
 
 /** `npm run soak` sets this: the long variants (more sends, more kills, 60 s of load, real slowloris timeouts). */
 export const SOAK = process.env.SWITCHBOARD_SOAK === '1';
@@ -153,7 +154,7 @@ export async function startRelServer(opts: RelServerOptions = {}): Promise<RelSe
 /** Every table whose rows a request could change (the FTS index by its rowids). */
 export const STORE_TABLES = ['accounts', 'users', 'chats', 'participants', 'messages', 'reactions', 'uploads', 'media', 'tokens', 'connector_state', 'events', 'oauth_clients', 'oauth_codes'];
 
-/** SHA-256 over every row of the store's tables, the full-text index's rowids and the files in uploads/ and media/. */
+/** SHA-256 over every row of the store's tables, the full-text index's (word, message) pairs and the files in uploads/ and media/. */
 export function storeChecksum(db: Database.Database, dataDir: string): string {
   const h = createHash('sha256');
   for (const table of STORE_TABLES) {
@@ -161,7 +162,7 @@ export function storeChecksum(db: Database.Database, dataDir: string): string {
     for (const row of db.prepare(`SELECT * FROM ${table}`).iterate()) h.update(JSON.stringify(row));
   }
   h.update('\n#fts\n');
-  for (const id of db.prepare('SELECT rowid FROM messages_fts ORDER BY rowid').pluck().iterate()) h.update(`${id},`);
+  for (const pair of ftsIndexCheck(db).live) h.update(`${pair},`);
   for (const dir of ['uploads', 'media']) h.update(`\n#${dir}\n${listFiles(join(dataDir, dir)).join('\n')}`);
   return h.digest('hex');
 }
@@ -206,23 +207,23 @@ export async function settle(s: RelServer, quietMs = 15, maxMs = 3_000): Promise
 /** The checks the crash test runs on a data directory's database. */
 export function storeIntegrity(db: Database.Database) {
   const integrity = db.pragma('integrity_check', { simple: true }) as string;
-  const fts = db.prepare('SELECT rowid FROM messages_fts ORDER BY rowid').pluck().all() as number[];
-  const texts = db.prepare('SELECT sort_key FROM messages WHERE plain IS NOT NULL ORDER BY sort_key').pluck().all() as number[];
+  const { live, expected } = ftsIndexCheck(db);
   let ftsCheck = 'ok';
   try {
     db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   } catch (err) {
     ftsCheck = (err as Error).message;
   }
-  const ftsSet = new Set(fts);
-  const textSet = new Set(texts);
+  const liveSet = new Set(live);
+  const expectedSet = new Set(expected);
   return {
     integrity,
     ftsCheck,
-    ftsRows: fts.length,
-    textRows: texts.length,
-    missingFromIndex: texts.filter((k) => !ftsSet.has(k)).length,
-    strayInIndex: fts.filter((k) => !textSet.has(k)).length,
+    /** (word, message) pairs in the index, and those the messages' text yields. */
+    ftsPairs: live.length,
+    expectedPairs: expected.length,
+    missingFromIndex: expected.filter((p) => !liveSet.has(p)).length,
+    strayInIndex: live.filter((p) => !expectedSet.has(p)).length,
   };
 }
 

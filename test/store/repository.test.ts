@@ -9,6 +9,7 @@ import { MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
 import type { AccountRecord, ChatRecord, MessageRecord, TokenRecord } from '../../src/store/records.ts';
 import type { ChatKey, ChatUpsert, Direction, MessageInsert, MessageKey, MessageSearchQuery } from '../../src/store/repository.ts';
 import { fold, words } from '../../src/store/text.ts';
+import { ftsIndexCheck } from '../helpers/fts-index.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -113,8 +114,8 @@ describe('migrations', () => {
     expect(await repo.getAccount('acc1')).toEqual(account());
   });
 
-  it('migrates a database of the version before: the full-text index keeps its rows and holds more in memory', async () => {
-    // Built as the previous version built it, with a message indexed.
+  it('migrates a database of the version before: the full-text index is rebuilt lighter, with every message it held', async () => {
+    // Built as the previous version built it, with two messages indexed.
     repo.close();
     rmSync(file, { force: true });
     const old = new Database(file);
@@ -123,20 +124,32 @@ describe('migrations', () => {
     for (const [v, sql] of MIGRATIONS.slice(0, -1).entries()) old.transaction(() => (old.exec(sql), old.pragma(`user_version = ${v + 1}`)))();
     old.prepare(`INSERT INTO accounts (id, connector, network, bridge_id, bridge_type, provider, host, self_user_id, created_at) VALUES ('acc1', 'sandbox', 'WhatsApp', 'b', 'whatsapp', 'local', 'acc1.test', '@me:acc1.test', ${T0})`).run();
     old.prepare(`INSERT INTO chats (id, account_id, remote_id, type, last_activity, created_at) VALUES ('!c:test', 'acc1', 'c', 'group', ${T0}, ${T0})`).run();
-    old.prepare(`INSERT INTO messages (id, chat_local_id, sort_key, timestamp, sender_id, type, text, plain) VALUES ('$old', 1, ${T0 * 1000}, ${T0}, '@x:test', 'TEXT', 'Crème brûlée', 'Crème brûlée')`).run();
-    old.prepare(`INSERT INTO messages_fts (rowid, text) VALUES (${T0 * 1000}, fold('Crème brûlée'))`).run();
-    const hashsize = (db: Database.Database) => db.prepare("SELECT v FROM messages_fts_config WHERE k = 'hashsize'").pluck().get();
-    expect(hashsize(old)).toBeUndefined();
+    const put = old.prepare(`INSERT INTO messages (id, chat_local_id, sort_key, timestamp, sender_id, type, text, plain) VALUES (?, 1, ?, ${T0}, '@x:test', 'TEXT', ?, ?)`);
+    const index = old.prepare('INSERT INTO messages_fts (rowid, text) VALUES (?, fold(?))');
+    for (const [id, key, text] of [['$old', T0 * 1000, 'Crème brûlée'], ['$gone', T0 * 1000 + 1, 'Crème glacée']] as const) {
+      put.run(id, key, text, text);
+      index.run(key, text);
+    }
+    const ftsSql = (db: Database.Database) => db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'messages_fts'").pluck().get() as string;
+    expect(ftsSql(old)).toContain('contentless_delete');
     old.close();
 
     repo = openSqliteRepository(file);
     expect(userVersion(repo.db)).toBe(MIGRATIONS.length);
-    expect(hashsize(repo.db)).toBe(8 * 1024 * 1024);
+    expect(ftsSql(repo.db)).toMatch(/columnsize = 0[\s\S]*prefix = '2 3'/);
+    expect(ftsSql(repo.db)).not.toContain('contentless_delete');
+    expect(repo.db.prepare("SELECT v FROM messages_fts_config WHERE k = 'hashsize'").pluck().get()).toBe(8 * 1024 * 1024);
     const found = async (text: string) => (await repo.searchMessages({ text, direction: 'before', limit: 10, excludeLowPriority: false, includeMuted: true })).items.map((m) => m.id);
     expect(await found('creme brul')).toEqual(['$old']);
+    expect(await found('creme')).toEqual(['$gone', '$old']);
+    // The rebuilt index deletes by text: the triggers hand it what it was built from.
     const chat = (await repo.getChatByRemoteID('acc1', 'c'))!;
+    await repo.deleteMessage((await repo.getMessage(chat.localID, '$gone'))!.rowID);
     await repo.insertMessages([msg(chat, { plain: 'crème fraîche' })]);
     expect(await found('CRÈME')).toHaveLength(2);
+    expect(await found('glacee')).toEqual([]);
+    const { live, expected } = ftsIndexCheck(repo.db);
+    expect(live).toEqual(expected);
     repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
@@ -744,10 +757,10 @@ describe('searchMessages (FTS5)', () => {
 describe('full-text index against the messages table', () => {
   it('indexes exactly the messages that have text, also after edits, soft and hard deletes', async () => {
     const [c] = await setup();
-    const indexed = () => (repo.db.prepare('SELECT rowid FROM messages_fts ORDER BY rowid').all() as Array<{ rowid: number }>).map((r) => r.rowid);
     // The index's rowids are the messages' sort keys.
+    const indexed = () => ftsIndexCheck(repo.db).docs;
     const withText = () => (repo.db.prepare('SELECT sort_key FROM messages WHERE plain IS NOT NULL ORDER BY sort_key').all() as Array<{ sort_key: number }>).map((r) => r.sort_key);
-    await insertOne(msg(c!, { plain: 'some words' }));
+    const some = await insertOne(msg(c!, { plain: 'some words' }));
     const media = await insertOne(msg(c!, { text: null, plain: null, mediaFlags: 1 }));
     const soft = await insertOne(msg(c!, { plain: 'to be deleted' }));
     const hard = await insertOne(msg(c!, { plain: 'gone entirely' }));
@@ -756,6 +769,11 @@ describe('full-text index against the messages table', () => {
     await repo.deleteMessage(hard.rowID);
     expect(indexed()).toEqual(withText());
     expect(indexed()).toHaveLength(2);
+    // Each under exactly its words: the edited caption's, not the deleted text's.
+    const { live, expected } = ftsIndexCheck(repo.db);
+    expect(live).toEqual(expected);
+    expect(live).toEqual(expect.arrayContaining([`some ${some.sortKey}`, `words ${some.sortKey}`, `caption ${media.sortKey}`, `arrives ${media.sortKey}`]));
+    expect(live.filter((p) => /^(be|deleted|gone|entirely) /.test(p))).toEqual([]);
     repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 

@@ -1,0 +1,36 @@
+// What the full-text index holds against what it should hold. The index keeps
+// neither text nor per-row sizes, so it cannot be listed by rowid; both sides are
+// read as "word sortKey" pairs instead: the live index through fts5vocab, the
+// expected one from an index built afresh, in a temporary table, from the
+// messages' text with the same tokenizer. Equal pairs mean every message is
+// indexed under exactly its words, and nothing else is.
+import type Database from 'better-sqlite3';
+import { FTS_TOKENIZER } from '../../src/store/sqlite/migrations.ts';
+import { fold } from '../../src/store/text.ts';
+
+export interface FtsIndexCheck {
+  /** "word sortKey" pairs in the index, sorted. */
+  live: string[];
+  /** The pairs the messages' text yields, sorted. */
+  expected: string[];
+  /** Sort keys of the messages the index holds at least one word of. */
+  docs: number[];
+}
+
+export function ftsIndexCheck(db: Database.Database): FtsIndexCheck {
+  // Registered here too: a test may open the file without the store's setup.
+  db.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
+  db.exec(`
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_live USING fts5vocab(main, messages_fts, instance);
+    DROP TABLE IF EXISTS temp.fts_expected;
+    CREATE VIRTUAL TABLE temp.fts_expected USING fts5(text, content = '', columnsize = 0, detail = none, tokenize = '${FTS_TOKENIZER}');
+    INSERT INTO temp.fts_expected(rowid, text) SELECT sort_key, fold(plain) FROM main.messages WHERE plain IS NOT NULL;
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_expected_pairs USING fts5vocab(temp, fts_expected, instance);
+  `);
+  const pairs = (table: string) => db.prepare(`SELECT term || ' ' || doc FROM temp.${table} ORDER BY term, doc`).pluck().all() as string[];
+  return {
+    live: pairs('fts_live'),
+    expected: pairs('fts_expected_pairs'),
+    docs: db.prepare('SELECT DISTINCT doc FROM temp.fts_live ORDER BY doc').pluck().all() as number[],
+  };
+}
