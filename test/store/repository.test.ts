@@ -114,14 +114,15 @@ describe('migrations', () => {
     expect(await repo.getAccount('acc1')).toEqual(account());
   });
 
-  it('migrates a database of the version before: the full-text index is rebuilt lighter, with every message it held', async () => {
-    // Built as the previous version built it, with two messages indexed.
+  it('migrates a database of version 8: the full-text index is rebuilt lighter, with every message it held', async () => {
+    // Built as version 8 built it, with two messages indexed.
     repo.close();
     rmSync(file, { force: true });
     const old = new Database(file);
     old.pragma('journal_mode = WAL');
     old.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
-    for (const [v, sql] of MIGRATIONS.slice(0, -1).entries()) old.transaction(() => (old.exec(sql), old.pragma(`user_version = ${v + 1}`)))();
+    // Version 8: the last before the lighter index.
+    for (const [v, sql] of MIGRATIONS.slice(0, 8).entries()) old.transaction(() => (old.exec(sql), old.pragma(`user_version = ${v + 1}`)))();
     old.prepare(`INSERT INTO accounts (id, connector, network, bridge_id, bridge_type, provider, host, self_user_id, created_at) VALUES ('acc1', 'sandbox', 'WhatsApp', 'b', 'whatsapp', 'local', 'acc1.test', '@me:acc1.test', ${T0})`).run();
     old.prepare(`INSERT INTO chats (id, account_id, remote_id, type, last_activity, created_at) VALUES ('!c:test', 'acc1', 'c', 'group', ${T0}, ${T0})`).run();
     const put = old.prepare(`INSERT INTO messages (id, chat_local_id, sort_key, timestamp, sender_id, type, text, plain) VALUES (?, 1, ?, ${T0}, '@x:test', 'TEXT', ?, ?)`);
@@ -310,6 +311,38 @@ describe('chats', () => {
     const accepted = await repo.upsertChat(chatInput('acc1', 'r', { isMessageRequest: false }));
     expect(accepted.isMessageRequest).toBe(false);
     expect(accepted.version).toBeGreaterThan(renamed.version); // cached views of it are stale
+  });
+
+  it('replacing a member list bumps the chat version once, also when members leave or the list is set again', async () => {
+    const [c] = await setup();
+    const version = async () => (await repo.getChatVersion(c!.id))!.version;
+    const v0 = await version();
+    await repo.setParticipants(c!.localID, [{ userID: '@me:acc1.test' }, { userID: '@a:test' }, { userID: '@b:test' }]);
+    const v1 = await version();
+    expect(v1).toBe(v0 + 1);
+    await repo.setParticipants(c!.localID, [{ userID: '@me:acc1.test' }, { userID: '@a:test' }, { userID: '@b:test' }]);
+    const v2 = await version();
+    expect(v2).toBe(v1 + 1); // roles may have changed: cached views are stale
+    await repo.setParticipants(c!.localID, [{ userID: '@me:acc1.test' }]);
+    expect(await version()).toBe(v2 + 1);
+    expect((await chatOf(c!.localID)).participantCount).toBe(1);
+  });
+
+  it('a member seen again as stored writes nothing; a changed field or a sticky flag does', async () => {
+    await setup(0);
+    const changes = () => repo.db.prepare('SELECT total_changes()').pluck().get() as number;
+    await repo.putUsers([{ accountID: 'acc1', id: '@z:test', fullName: 'Zoë Ångström', isContact: true }]);
+    const before = changes();
+    // Seen in a group: fewer fields, not a contact there. Nothing to write, and still a contact.
+    await repo.putUsers([{ accountID: 'acc1', id: '@z:test', fullName: 'Zoë Ångström', isContact: false }]);
+    await repo.putUsers([{ accountID: 'acc1', id: '@z:test' }]);
+    expect(changes()).toBe(before);
+    expect(await repo.getUser('acc1', '@z:test')).toMatchObject({ fullName: 'Zoë Ångström', isContact: true });
+    await repo.putUsers([{ accountID: 'acc1', id: '@z:test', username: 'zoe' }]);
+    expect(changes()).toBeGreaterThan(before);
+    expect(await repo.getUser('acc1', '@z:test')).toMatchObject({ fullName: 'Zoë Ångström', username: 'zoe', isContact: true });
+    const contacts = await repo.listContacts('acc1', { text: 'angstrom zoe', direction: 'before', limit: 10 });
+    expect(contacts.items.map((u) => u.id)).toEqual(['@z:test']);
   });
 
   it('updateChatState changes only what it is given', async () => {

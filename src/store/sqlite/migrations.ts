@@ -299,4 +299,12 @@ export const MIGRATIONS: string[] = [
     INSERT INTO messages_fts(rowid, text) SELECT new.sort_key, fold(new.plain) WHERE new.plain IS NOT NULL;
   END;
   `,
+  /* 10: a member list bumps its chat's version once, not once per member */ `
+  -- The store writes members only by replacing a chat's list, and that updates the
+  -- chat's member count, which bumps its version (chats_version). These triggers
+  -- bumped it again for every member added or removed: a group of 300 cost 300
+  -- more chat-row updates.
+  DROP TRIGGER participants_version_insert;
+  DROP TRIGGER participants_version_delete;
+  `,
 ];

@@ -27,6 +27,8 @@ export function userQueries(db: DB) {
   const putMany = db.transaction((users: UserRecord[]) => {
     for (const u of users) {
       const row = get.get(u.accountID, u.id) as Row | undefined;
+      // Someone seen again just as stored (every chat lists its members): nothing to write.
+      if (row && seenAsStored(row, u)) continue;
       const old = row ? toUser(row) : undefined;
       const m = { ...old, ...definedOnly(u) } as UserRecord;
       const values = {
@@ -43,8 +45,6 @@ export function userQueries(db: DB) {
         searchText: userSearchText(m),
         sortName: sortName(m),
       };
-      // Someone seen again just as stored (every chat lists its members): nothing to write.
-      if (row && STORED.every(([column, key]) => row[column] === values[key])) continue;
       put.run(values);
     }
   });
@@ -82,6 +82,25 @@ export function userQueries(db: DB) {
       return { hasMore: page.hasMore, items: page.items.map((r) => ({ ...toUser(r), sortName: r.sort_name as string })) };
     },
   };
+}
+
+/** The stored columns that hold a connector's value as given (not a flag, not derived). */
+const AS_GIVEN = STORED.filter(([, key]) => ['fullName', 'username', 'phoneNumber', 'email', 'imgURL'].includes(key)) as ReadonlyArray<
+  readonly [string, 'fullName' | 'username' | 'phoneNumber' | 'email' | 'imgURL']
+>;
+
+/**
+ * Whether storing `u` would change nothing: each field it gives equals the stored
+ * one, and it sets no sticky flag the row lacks. The folded search columns derive
+ * from those fields, so nothing needs folding to tell.
+ */
+function seenAsStored(row: Row, u: UserRecord): boolean {
+  return (
+    AS_GIVEN.every(([column, key]) => u[key] === undefined || row[column] === u[key]) &&
+    (u.cannotMessage === undefined || row.cannot_message === int(u.cannotMessage)) &&
+    !(u.isSelf && !row.is_self) &&
+    !(u.isContact && !row.is_contact)
+  );
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
