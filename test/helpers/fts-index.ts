@@ -17,20 +17,24 @@ export interface FtsIndexCheck {
   docs: number[];
 }
 
+/** The index's "word sortKey" pairs, sorted; reads only (no row of any table, temporary ones included, changes). */
+export function ftsPairs(db: Database.Database): string[] {
+  db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_live USING fts5vocab(main, messages_fts, instance)');
+  return db.prepare("SELECT term || ' ' || doc FROM temp.fts_live ORDER BY term, doc").pluck().all() as string[];
+}
+
 export function ftsIndexCheck(db: Database.Database): FtsIndexCheck {
   // Registered here too: a test may open the file without the store's setup.
   db.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
   db.exec(`
-    CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_live USING fts5vocab(main, messages_fts, instance);
     DROP TABLE IF EXISTS temp.fts_expected;
     CREATE VIRTUAL TABLE temp.fts_expected USING fts5(text, content = '', columnsize = 0, detail = none, tokenize = '${FTS_TOKENIZER}');
     INSERT INTO temp.fts_expected(rowid, text) SELECT sort_key, fold(plain) FROM main.messages WHERE plain IS NOT NULL;
     CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_expected_pairs USING fts5vocab(temp, fts_expected, instance);
   `);
-  const pairs = (table: string) => db.prepare(`SELECT term || ' ' || doc FROM temp.${table} ORDER BY term, doc`).pluck().all() as string[];
   return {
-    live: pairs('fts_live'),
-    expected: pairs('fts_expected_pairs'),
+    live: ftsPairs(db),
+    expected: db.prepare("SELECT term || ' ' || doc FROM temp.fts_expected_pairs ORDER BY term, doc").pluck().all() as string[],
     docs: db.prepare('SELECT DISTINCT doc FROM temp.fts_live ORDER BY doc').pluck().all() as number[],
   };
 }

@@ -17,7 +17,7 @@ import { startServer, type Running } from '../../src/cli/serve.ts';
 import { createLogger } from '../../src/cli/log.ts';
 import type { SqliteRepository } from '../../src/store/sqlite/repository.ts';
 import { ResponseValidator } from '../helpers/openapi.ts';
-import { ftsIndexCheck } from '../helpers/fts-index.ts';
+import { ftsIndexCheck, ftsPairs } from '../helpers/fts-index.ts';
 
 /** `npm run soak` sets this: the long variants (more sends, more kills, 60 s of load, real slowloris timeouts). */
 export const SOAK = process.env.SWITCHBOARD_SOAK === '1';
@@ -162,7 +162,7 @@ export function storeChecksum(db: Database.Database, dataDir: string): string {
     for (const row of db.prepare(`SELECT * FROM ${table}`).iterate()) h.update(JSON.stringify(row));
   }
   h.update('\n#fts\n');
-  for (const pair of ftsIndexCheck(db).live) h.update(`${pair},`);
+  for (const pair of ftsPairs(db)) h.update(`${pair},`);
   for (const dir of ['uploads', 'media']) h.update(`\n#${dir}\n${listFiles(join(dataDir, dir)).join('\n')}`);
   return h.digest('hex');
 }
