@@ -18,6 +18,7 @@ export function chatQueries(db: DB) {
   const versionByLocal = db.prepare('SELECT local_id AS localID, version FROM chats WHERE local_id = ?');
   const byRemote = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE account_id = ? AND remote_id = ?`);
   const networkOf = db.prepare('SELECT network FROM accounts WHERE id = ?');
+  const accountOf = db.prepare('SELECT account_id FROM chats WHERE local_id = ?').pluck();
   const insert = db.prepare(`INSERT INTO chats (id, account_id, remote_id, type, title, description, img_url, is_read_only, is_message_request, last_activity, created_at)
     VALUES (@id, @accountID, @remoteID, @type, @title, @description, @imgURL, @isReadOnly, coalesce(@isMessageRequest, 0), @lastActivity, @createdAt)`);
   const insertSearch = db.prepare('INSERT INTO chat_search (local_id, title) VALUES (?, ?)');
@@ -78,9 +79,11 @@ export function chatQueries(db: DB) {
 
   const setParticipants = db.transaction(
     (chatLocalID: number, list: Array<{ userID: string; isAdmin?: boolean; isPending?: boolean; isNetworkBot?: boolean }>) => {
-      const chat = getLocal(chatLocalID);
+      // Only the account is needed: a whole chat row costs several times one column to read.
+      const accountID = accountOf.get(chatLocalID) as string | undefined;
+      if (accountID === undefined) throw new Error(`chat ${chatLocalID} does not exist`);
       deleteParticipants.run(chatLocalID);
-      list.forEach((p, i) => insertParticipant.run(chatLocalID, chat.accountID, p.userID, i, int(p.isAdmin), int(p.isPending), int(p.isNetworkBot)));
+      list.forEach((p, i) => insertParticipant.run(chatLocalID, accountID, p.userID, i, int(p.isAdmin), int(p.isPending), int(p.isNetworkBot)));
       const names = (participantNames.get(chatLocalID) as { t: string | null }).t ?? '';
       setCount.run(list.length, chatLocalID);
       setSearchPeople.run(names, chatLocalID);
