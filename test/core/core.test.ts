@@ -74,3 +74,25 @@ describe('Core account lifecycle', () => {
     repo.close();
   });
 });
+
+describe('Ingest: the user reading elsewhere', () => {
+  it('a read from the network moves the marker and clears a chat marked unread; a chat not marked stays as it was', async () => {
+    const { core, repo, account } = await setup();
+    const apply = (e: Parameters<Core['ingest']['apply']>[1]) => core.ingest.apply(account, e);
+    for (const remoteID of ['marked', 'plain']) {
+      await apply({ type: 'chat', chat: { remoteID, type: 'single', participants: [{ id: '@ann:slow.localhost', fullName: 'Ann' }] } });
+      await apply({ type: 'messages', chatRemoteID: remoteID, messages: [1, 2, 3].map((i) => ({ remoteID: `m${i}`, senderID: '@ann:slow.localhost', timestamp: 1_700_000_000_000 + i, text: `hi ${i}` })) });
+    }
+    const marked = (await repo.getChatByRemoteID(account.id, 'marked'))!;
+    await repo.updateChatState(marked.localID, { isMarkedUnread: true });
+    for (const remoteID of ['marked', 'plain']) {
+      const before = (await repo.getChatByRemoteID(account.id, remoteID))!;
+      expect(before.unreadCount).toBe(3);
+      await apply({ type: 'read', chatRemoteID: remoteID, upToRemoteID: 'm2' });
+      const after = (await repo.getChatByRemoteID(account.id, remoteID))!;
+      expect(after).toMatchObject({ unreadCount: 1, isMarkedUnread: false });
+      expect(after.version).toBeGreaterThan(before.version);
+    }
+    repo.close();
+  });
+});
