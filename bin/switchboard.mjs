@@ -3,7 +3,7 @@
 // allocates briskly but keeps little, and its resident memory under load drops by
 // about a third with no measurable cost in throughput (see the README's Benchmarks).
 //
-// Runs the compiled JavaScript in dist/ (built by `npm run build`, which `npm ci`
+// Runs the bundled JavaScript in dist/ (built by `npm run build`, which `npm ci`
 // runs) when it is at least as new as every source file; otherwise runs the
 // TypeScript sources through tsx, so an edited checkout never runs stale code.
 import { existsSync, readdirSync, statSync } from 'node:fs';
