@@ -9,7 +9,11 @@ const INNER_MARKS = new RegExp(`[${Object.keys(BASE_LETTERS).join('')}]`, 'g');
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-/** Lowercases and strips accents, including letters like ł and ø: "Zoë Ångström Łukasz" → "zoe angstrom lukasz". */
+/**
+ * Lowercases and strips accents, including letters like ł and ø: "Zoë Ångström Łukasz" → "zoe angstrom lukasz".
+ * The full-text index holds fold(plain) and deletes an entry by handing FTS5 that
+ * same text again: a change here needs a migration that rebuilds messages_fts.
+ */
 export function fold(text: string): string {
   // ASCII has nothing to decompose or strip (most message text, folded for the index).
   if (ASCII.test(text)) return text.toLowerCase();
