@@ -1,21 +1,33 @@
 // The load generator's own process (forked by bench/load.ts): runs autocannon jobs
 // sent over IPC, so the load never shares an event loop with the server or the
 // orchestrator. Latencies are kept per response (autocannon's histogram rounds to
-// whole milliseconds), so sub-millisecond percentiles stay exact.
+// whole milliseconds), so sub-millisecond percentiles stay exact, also over rounds.
 import autocannon from 'autocannon';
 import type { LoadJob, LoadResult } from './load.ts';
 import { summarize } from './util.ts';
 
-type Request = { type: 'run'; id: number; job: LoadJob };
+type Request =
+  | { type: 'run'; id: number; job: LoadJob }
+  | { type: 'pair'; id: number; job: LoadJob; otherURL: string; rounds: number };
 
-function run(job: LoadJob, duration: number, keep: boolean): Promise<LoadResult> {
+/** What the measured runs of one target add up to. */
+interface Tally {
+  latencies: number[];
+  bytes: number;
+  seconds: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+const tally = (): Tally => ({ latencies: [], bytes: 0, seconds: 0, non2xx: 0, errors: 0, timeouts: 0 });
+
+/** Loads `url` for `duration` seconds; the 2xx responses and the time count into `into`, if given (a warm-up passes none). */
+function run(job: LoadJob, url: string, duration: number, into?: Tally): Promise<void> {
   return new Promise((resolve, reject) => {
-    const latencies: number[] = [];
-    let bytes = 0;
     const started = performance.now();
     const instance = autocannon(
       {
-        url: job.url,
+        url,
         method: job.method,
         headers: job.headers,
         body: job.body,
@@ -28,45 +40,71 @@ function run(job: LoadJob, duration: number, keep: boolean): Promise<LoadResult>
       },
       (err, result) => {
         if (err) return reject(err);
-        const seconds = (performance.now() - started) / 1000;
-        const s = summarize(latencies);
-        resolve({
-          seconds,
-          requests: s.count,
-          rps: s.count / seconds,
-          p50: s.p50,
-          p99: s.p99,
-          p999: s.p999,
-          max: s.max,
-          mean: s.mean,
-          bytesPerResponse: s.count ? bytes / s.count : 0,
-          non2xx: result.non2xx,
-          errors: result.errors,
-          timeouts: result.timeouts,
-        });
+        if (into) {
+          into.seconds += (performance.now() - started) / 1000;
+          into.non2xx += result.non2xx;
+          into.errors += result.errors;
+          into.timeouts += result.timeouts;
+        }
+        resolve();
       },
     );
-    if (keep) {
+    if (into) {
       instance.on('response', (_client: unknown, status: number, resBytes: number, ms: number) => {
         if (status >= 200 && status < 300) {
-          latencies.push(ms);
-          bytes += resBytes;
+          into.latencies.push(ms);
+          into.bytes += resBytes;
         }
       });
     }
   });
 }
 
+function resultOf(t: Tally): LoadResult {
+  const s = summarize(t.latencies);
+  return {
+    seconds: t.seconds,
+    requests: s.count,
+    rps: s.count / t.seconds,
+    p50: s.p50,
+    p99: s.p99,
+    p999: s.p999,
+    max: s.max,
+    mean: s.mean,
+    bytesPerResponse: s.count ? t.bytes / s.count : 0,
+    non2xx: t.non2xx,
+    errors: t.errors,
+    timeouts: t.timeouts,
+  };
+}
+
+async function answer(msg: Request): Promise<unknown> {
+  const { job } = msg;
+  if (msg.type === 'run') {
+    if (job.warmupSeconds > 0) await run(job, job.url, job.warmupSeconds);
+    const t = tally();
+    await run(job, job.url, job.durationSeconds, t);
+    return { type: 'result', id: msg.id, result: resultOf(t) };
+  }
+  // Two targets in alternating rounds, each round a share of the duration: a change
+  // in the machine's speed during the measurement reaches both alike.
+  if (job.warmupSeconds > 0) {
+    await run(job, job.url, job.warmupSeconds);
+    await run(job, msg.otherURL, job.warmupSeconds);
+  }
+  const [a, b] = [tally(), tally()];
+  for (let i = 0; i < msg.rounds; i++) {
+    await run(job, job.url, job.durationSeconds / msg.rounds, a);
+    await run(job, msg.otherURL, job.durationSeconds / msg.rounds, b);
+  }
+  return { type: 'pair', id: msg.id, result: resultOf(a), other: resultOf(b) };
+}
+
 process.on('message', (msg: Request) => {
-  void (async () => {
-    try {
-      if (msg.job.warmupSeconds > 0) await run(msg.job, msg.job.warmupSeconds, false);
-      const result = await run(msg.job, msg.job.durationSeconds, true);
-      process.send!({ type: 'result', id: msg.id, result });
-    } catch (err) {
-      process.send!({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
-    }
-  })();
+  answer(msg).then(
+    (reply) => process.send!(reply),
+    (err: unknown) => process.send!({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) }),
+  );
 });
 process.send!({ type: 'ready' });
 // The orchestrator going away ends this process too.

@@ -34,19 +34,23 @@ export interface LoadResult {
   timeouts: number;
 }
 
-type Reply = { type: 'ready' } | { type: 'result'; id: number; result: LoadResult } | { type: 'error'; id: number; message: string };
+type Reply =
+  | { type: 'ready' }
+  | { type: 'result'; id: number; result: LoadResult }
+  | { type: 'pair'; id: number; result: LoadResult; other: LoadResult }
+  | { type: 'error'; id: number; message: string };
 
 export class LoadGenerator {
   private nextID = 1;
-  private readonly waiting = new Map<number, { resolve(r: LoadResult): void; reject(e: Error): void }>();
+  private readonly waiting = new Map<number, { resolve(r: Reply): void; reject(e: Error): void }>();
 
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (msg: Reply) => {
       if (msg.type === 'ready') return;
       const w = this.waiting.get(msg.id);
       this.waiting.delete(msg.id);
-      if (msg.type === 'result') w?.resolve(msg.result);
-      else w?.reject(new Error(`load generator: ${msg.message}`));
+      if (msg.type === 'error') w?.reject(new Error(`load generator: ${msg.message}`));
+      else w?.resolve(msg);
     });
     child.on('exit', (code) => {
       for (const w of this.waiting.values()) w.reject(new Error(`the load generator exited (code ${code})`));
@@ -67,11 +71,25 @@ export class LoadGenerator {
     return this.child.pid!;
   }
 
-  run(job: LoadJob): Promise<LoadResult> {
+  async run(job: LoadJob): Promise<LoadResult> {
+    return ((await this.send({ type: 'run', job })) as Extract<Reply, { type: 'result' }>).result;
+  }
+
+  /**
+   * Loads job.url and otherURL the same way, in `rounds` alternating rounds that
+   * share job.durationSeconds (after a warm-up of each): for a ratio of the two that
+   * the machine's speed changing during the measurement does not skew.
+   */
+  async runPair(job: LoadJob, otherURL: string, rounds: number): Promise<{ load: LoadResult; other: LoadResult }> {
+    const reply = (await this.send({ type: 'pair', job, otherURL, rounds })) as Extract<Reply, { type: 'pair' }>;
+    return { load: reply.result, other: reply.other };
+  }
+
+  private send(request: Record<string, unknown>): Promise<Reply> {
     const id = this.nextID++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.child.send({ type: 'run', id, job });
+      this.child.send({ ...request, id });
     });
   }
 

@@ -72,6 +72,8 @@ export interface Report {
     connections: number;
     warmupSeconds: number;
     durationSeconds: number;
+    /** Alternating rounds of Switchboard and the bare server that share durationSeconds. */
+    ratioRounds: number;
     latencySeconds: number;
     floorBudgetMs: number;
     generatorVersion: number;
@@ -229,7 +231,8 @@ export function renderMarkdown(r: Report, svgName: string): string {
     `- Node ${r.machine.node}; load average before the run: ${r.machine.loadAverageBefore.map((v) => v.toFixed(2)).join(', ')} (after: ${r.machine.loadAverageAfter.map((v) => v.toFixed(2)).join(', ')})`,
   );
   L.push(
-    `- Load: autocannon in its own process, keep-alive, ${r.config.connections} connections, ${r.config.warmupSeconds} s warm-up (discarded), then ${r.config.durationSeconds} s measured; ` +
+    `- Load: autocannon in its own process, keep-alive, ${r.config.connections} connections, ${r.config.warmupSeconds} s warm-up (discarded), then ${r.config.durationSeconds} s measured, ` +
+      `in ${r.config.ratioRounds} rounds alternating with the bare server (so a change in the machine's speed during a measurement reaches both sides of a ratio alike); ` +
       `one-connection latency run ${r.config.latencySeconds} s. Server: \`switchboard serve --quiet-sandbox --log-level warn\` (compiled, as \`npm start\` runs it) on a copy of the store, ` +
       'every read route loaded 0.3 s first (discarded) so that JIT warm-up is not charged to the first endpoint. ' +
       'Lists, message pages and chats are answered from views kept per chat version; the benchmark repeats one request, so it measures that path (the storage floor is the uncached query).',

@@ -28,6 +28,8 @@ export interface ModeConfig {
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
+  /** Alternating rounds of Switchboard and the bare server sharing durationSeconds. */
+  ratioRounds: number;
   /** The one-connection latency run. */
   latencySeconds: number;
   floorBudgetMs: number;
@@ -46,6 +48,7 @@ export const MODES: Record<Mode, ModeConfig> = {
     connections: 10,
     warmupSeconds: 0.4,
     durationSeconds: 1,
+    ratioRounds: 2,
     latencySeconds: 0.75,
     floorBudgetMs: 250,
     floorMaxIterations: 5_000,
@@ -60,6 +63,7 @@ export const MODES: Record<Mode, ModeConfig> = {
     connections: 10,
     warmupSeconds: 1,
     durationSeconds: 3,
+    ratioRounds: 3,
     latencySeconds: 2,
     floorBudgetMs: 600,
     floorMaxIterations: 10_000,
@@ -74,6 +78,7 @@ export const MODES: Record<Mode, ModeConfig> = {
     connections: 2,
     warmupSeconds: 0.1,
     durationSeconds: 0.5,
+    ratioRounds: 1,
     latencySeconds: 0.3,
     floorBudgetMs: 30,
     floorMaxIterations: 300,
@@ -188,7 +193,7 @@ async function warmUp(t: Tools, server: RunningSwitchboard, cases: EndpointCase[
 }
 const WARM_UP_SECONDS = 0.3;
 
-/** Switchboard loaded, then with one connection, then the bare server with the same bytes. */
+/** Switchboard and the bare server with the same bytes loaded in alternating rounds, then Switchboard with one connection. */
 async function measureEndpoint(
   t: Tools,
   size: string,
@@ -210,14 +215,14 @@ async function measureEndpoint(
   });
   sampler.start();
   let load: LoadResult;
+  let baseline: LoadResult;
   let latency: LoadResult;
   try {
-    load = await t.load.run(job(server.baseURL, t.cfg.connections, t.cfg.warmupSeconds, t.cfg.durationSeconds));
+    ({ load, other: baseline } = await t.load.runPair(job(server.baseURL, t.cfg.connections, t.cfg.warmupSeconds, t.cfg.durationSeconds), `${t.baseline.baseURL}${c.path}`, t.cfg.ratioRounds));
     latency = await t.load.run(job(server.baseURL, 1, 0, t.cfg.latencySeconds));
   } finally {
     sampler.stop();
   }
-  const baseline = await t.load.run(job(t.baseline.baseURL, t.cfg.connections, t.cfg.warmupSeconds, t.cfg.durationSeconds));
   const result: EndpointResult = {
     id: c.id,
     label: c.label,
@@ -441,6 +446,7 @@ export async function runBench(opts: RunOptions): Promise<{ report: Report; file
       connections: cfg.connections,
       warmupSeconds: cfg.warmupSeconds,
       durationSeconds: cfg.durationSeconds,
+      ratioRounds: cfg.ratioRounds,
       latencySeconds: cfg.latencySeconds,
       floorBudgetMs: cfg.floorBudgetMs,
       generatorVersion: GENERATOR_VERSION,
