@@ -5,16 +5,17 @@
 // no JavaScript around them: no corpus, no row building, no chats or events.
 // What `sandbox generate` reaches can only come near this rate.
 //
-//   node --import tsx bench/ingest-floor.ts <data-dir or .db of a generated store> [batch=50000]
+//   node --import tsx bench/ingest-floor.ts <data-dir or .db of a generated store> [batch, default: generate's]
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../src/store/sqlite/db.ts';
+import { BATCH as GENERATE_BATCH } from '../src/networks/sandbox/generate.ts';
 
 const [source, batchArg] = process.argv.slice(2);
 if (!source) throw new Error('usage: ingest-floor.ts <generated data dir or .db> [batch]');
-const BATCH = Number(batchArg ?? 50_000);
+const BATCH = Number(batchArg ?? GENERATE_BATCH);
 const COLUMNS = `id, chat_local_id, remote_id, pending_id, sort_key, timestamp, sender_id, sender_name, type, text, plain,
   is_sender, send_status, is_hidden, attachments, linked_message_id, mentions, links, seen, mentions_self, media_flags, expires_at`;
 

@@ -302,7 +302,7 @@ export class Ingest {
     if (!chat) return;
     const upTo = e.upToRemoteID ? await this.core.repo.getMessage(chat.localID, messageID(chat.id, e.upToRemoteID)) : undefined;
     await this.core.repo.setReadMarker(chat.localID, upTo?.sortKey ?? null);
-    if (chat.isMarkedUnread) await this.core.repo.updateChatState(chat.localID, { isMarkedUnread: false });
+    await this.core.repo.updateChatState(chat.localID, { isMarkedUnread: false });
     this.core.events.emit('chat.upserted', chat.id, [chat.id]);
   }
 }

@@ -354,6 +354,18 @@ describe('chats', () => {
     expect((await repo.dueReminders(T0)).map((x) => x.localID)).toEqual([c!.localID]);
     expect(await repo.dueReminders(T0 - 1)).toEqual([]);
   });
+
+  it('a state patch that changes nothing leaves the chat and its version as they were; one that changes anything bumps it', async () => {
+    const [c] = await setup();
+    const set = await repo.updateChatState(c!.localID, { isMarkedUnread: true, draft: { text: 'hi' } });
+    const same = await repo.updateChatState(c!.localID, { isMarkedUnread: true, draft: { text: 'hi' } });
+    expect(same.version).toBe(set.version);
+    const cleared = await repo.updateChatState(c!.localID, { isMarkedUnread: false, draft: { text: 'hi' } });
+    expect(cleared).toMatchObject({ isMarkedUnread: false, draft: { text: 'hi' } });
+    expect(cleared.version).toBe(set.version + 1);
+    expect((await repo.updateChatState(c!.localID, { draft: null })).version).toBe(set.version + 2);
+    expect((await repo.updateChatState(c!.localID, { draft: null, isMarkedUnread: false })).version).toBe(set.version + 2);
+  });
 });
 
 describe('inserting messages', () => {

@@ -23,7 +23,7 @@ export interface GenerateOptions {
  * batches write each page fewer times, and make fewer, larger full-text segments
  * (less merging). A running server waits for the lock under a second.
  */
-const BATCH = 50_000;
+export const BATCH = 50_000;
 const MEDIA_SHARE = 0.03;
 const GROUP_SHARE = 0.2;
 

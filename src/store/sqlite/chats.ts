@@ -113,7 +113,10 @@ export function chatQueries(db: DB) {
       sets.push(`${COLUMNS[key]} = ?`);
       params.push(typeof value === 'boolean' ? int(value) : value !== null && typeof value === 'object' ? json(value) : value);
     }
-    if (sets.length) prepared(db, `UPDATE chats SET ${sets.join(', ')} WHERE local_id = ?`).run(...params, localID);
+    // Only when something differs: an update that changes nothing would still bump
+    // the chat's version (chats_version) and so throw away its cached views.
+    const differs = sets.map((set) => set.replace(' = ?', ' IS NOT ?')).join(' OR ');
+    if (sets.length) prepared(db, `UPDATE chats SET ${sets.join(', ')} WHERE local_id = ? AND (${differs})`).run(...params, localID, ...params);
     if (patch.customTitle !== undefined || patch.title !== undefined) {
       const c = getLocal(localID);
       const network = (networkOf.get(c.accountID) as { network: string } | undefined)?.network ?? '';

@@ -12,9 +12,11 @@ export function userSearchText(u: UserRecord): string {
 }
 const sortName = (u: UserRecord) => fold(u.fullName || u.username || u.phoneNumber || u.email || u.id);
 
-/** The columns put writes besides the key, with the parameter each is written from (one list for the statement and the comparison). */
+/** The stored columns that hold a connector's value as given (not a flag, not derived), with the field each comes from. */
+const AS_GIVEN = [['full_name', 'fullName'], ['username', 'username'], ['phone_number', 'phoneNumber'], ['email', 'email'], ['img_url', 'imgURL']] as const;
+/** The columns put writes besides the key, with the parameter each is written from. */
 const STORED = [
-  ['full_name', 'fullName'], ['username', 'username'], ['phone_number', 'phoneNumber'], ['email', 'email'], ['img_url', 'imgURL'],
+  ...AS_GIVEN,
   ['cannot_message', 'cannotMessage'], ['is_self', 'isSelf'], ['is_contact', 'isContact'], ['search_text', 'searchText'], ['sort_name', 'sortName'],
 ] as const;
 
@@ -83,11 +85,6 @@ export function userQueries(db: DB) {
     },
   };
 }
-
-/** The stored columns that hold a connector's value as given (not a flag, not derived). */
-const AS_GIVEN = STORED.filter(([, key]) => ['fullName', 'username', 'phoneNumber', 'email', 'imgURL'].includes(key)) as ReadonlyArray<
-  readonly [string, 'fullName' | 'username' | 'phoneNumber' | 'email' | 'imgURL']
->;
 
 /**
  * Whether storing `u` would change nothing: each field it gives equals the stored
