@@ -6,7 +6,6 @@ import multipart from '@fastify/multipart';
 import type { Logger } from 'pino';
 import * as z from 'zod';
 import type { Core } from '../core/core.ts';
-import { ApiError } from '../core/errors.ts';
 import type { InfoOutput } from '../core/schemas/outputs.ts';
 import { coerceQuery } from './coerce.ts';
 import { clientErrorHandler, errorHandler, notFoundHandler, validationError } from './errors.ts';
@@ -141,28 +140,39 @@ export function createServer(opts: ServerOptions): Server {
     jsonParser(req, body as string, done);
   });
 
-  void app.register(multipart, { limits: { fileSize: 500 * 1024 * 1024, files: 1 } });
-
+  const register = (scope: FastifyInstance, def: RouteDef) => {
+    const schemas = { params: def.params, query: def.query?.strict(), body: def.multipart ? undefined : def.body };
+    scope.route({
+      method: def.method,
+      url: def.path.replace(/\{(\w+)\}/g, ':$1'),
+      bodyLimit: def.bodyLimit,
+      // Before the body is read: a request without a valid token costs no memory or disk.
+      ...(def.scope === 'public' ? {} : { onRequest: async (request: FastifyRequest) => authenticate(core, limiter, { ip: request.ip, authorization: request.headers.authorization }, def.scope) }),
+      handler: (request, reply) => {
+        const { params, query, body } = validate(def, schemas, request);
+        // Listed, not spread: under load, spreading the validated input into a new
+        // object cost a quarter of a small response's CPU time (measured on /v1/info).
+        const result = def.handler({ params, query, body, core, request, reply } as Parameters<RouteDef['handler']>[0]);
+        const finish = (body: unknown) => {
+          if (reply.sent) return undefined;
+          if (def.response.status === 204) {
+            reply.status(204).send();
+            return undefined;
+          }
+          return body;
+        };
+        return result instanceof Promise ? result.then(finish) : finish(result);
+      },
+    });
+  };
   void app.register(async (scope) => {
-    for (const def of routes) {
-      const schemas = { params: def.params, query: def.query?.strict(), body: def.multipart ? undefined : def.body };
-      scope.route({
-        method: def.method,
-        url: def.path.replace(/\{(\w+)\}/g, ':$1'),
-        bodyLimit: def.bodyLimit,
-        // Before the body is read: a request without a valid token costs no memory or disk.
-        ...(def.scope === 'public' ? {} : { onRequest: async (request: FastifyRequest) => authenticate(core, limiter, { ip: request.ip, authorization: request.headers.authorization }, def.scope) }),
-        handler: async (request, reply) => {
-          // The multipart parser is registered for every route; only uploads take it.
-          if (!def.multipart && request.isMultipart()) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'This route takes application/json, not multipart/form-data.');
-          const input = validate(def, schemas, request);
-          const result = await def.handler({ ...input, core, request, reply } as Parameters<RouteDef['handler']>[0]);
-          if (reply.sent) return reply;
-          if (def.response.status === 204) return reply.status(204).send();
-          return result;
-        },
-      });
-    }
+    for (const def of routes) if (!def.multipart) register(scope, def);
+  });
+  // Only uploads take multipart bodies, so only they load the plugin (and its hook
+  // on every response); elsewhere Fastify finds no parser and answers 415.
+  void app.register(async (scope) => {
+    await scope.register(multipart, { limits: { fileSize: 500 * 1024 * 1024, files: 1 } });
+    for (const def of routes) if (def.multipart) register(scope, def);
   });
 
   registerOAuth(app, { core, baseURL, limiter, hostPolicy });

@@ -86,6 +86,16 @@ describe('415 Unsupported Media Type', () => {
     await envelope(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
     expect(await chatState()).toEqual(before);
   });
+
+  it('answers 415 to a multipart body on a route other than the upload, and nothing is sent', async () => {
+    const before = await chatState();
+    const form = new FormData();
+    form.set('text', 'hello');
+    const res = await s.fetch(`${chatPath}/messages`, { method: 'POST', body: form, validate: false });
+    const body = await envelope(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(body.message).toMatch(/application\/json/);
+    expect(await chatState()).toEqual(before);
+  });
 });
 
 describe('401 Unauthorized', () => {

@@ -16,11 +16,11 @@ export const infoRoutes = (facts: ServerFacts) => [
     scope: 'public',
     response: { status: 200, schema: InfoOutput },
     // The description is fixed while the server runs: it goes out as text serialized once.
-    async handler({ reply }) {
+    handler({ reply }) {
       const info = facts.info();
       let json = serialized.get(info);
       if (json === undefined) serialized.set(info, (json = JSON.stringify(info)));
-      return reply.type('application/json; charset=utf-8').send(json);
+      reply.type('application/json; charset=utf-8').send(json);
     },
   }),
   route({
@@ -32,7 +32,7 @@ export const infoRoutes = (facts: ServerFacts) => [
     description: 'The OpenAPI 3.1 description of every route, generated from the schemas the server validates with. Needs no token.',
     scope: 'public',
     response: { status: 200, schema: z.record(z.string(), z.unknown()) },
-    async handler() {
+    handler() {
       return facts.spec();
     },
   }),
