@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteRepository, type SqliteRepository } from '../../src/store/sqlite/repository.ts';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
+import { openDatabase } from '../../src/store/sqlite/db.ts';
 import type { AccountRecord, ChatRecord, MessageRecord, TokenRecord } from '../../src/store/records.ts';
 import type { ChatKey, ChatUpsert, Direction, MessageInsert, MessageKey, MessageSearchQuery } from '../../src/store/repository.ts';
 import { fold, words } from '../../src/store/text.ts';
@@ -286,6 +287,25 @@ describe('chats', () => {
     expect(await repo.getChat('999999')).toBeUndefined();
     expect(await repo.getChat('!missing:test')).toBeUndefined();
     expect((await repo.getChatsByLocalIDs([ids[0]!, ids[0]!, 999999])).size).toBe(1);
+  });
+
+  it('getChatsByLocalIDs answers rows as they stand, also after another connection changes or deletes them', async () => {
+    const [a, b] = await setup(2);
+    const first = await repo.getChatsByLocalIDs([b!.localID, a!.localID]);
+    expect([...first.keys()]).toEqual([b!.localID, a!.localID]);
+    expect(first.get(a!.localID)).toEqual(a);
+    // Kept records are shared, so they cannot be changed by a caller.
+    expect(Object.isFrozen(first.get(a!.localID))).toBe(true);
+    await repo.updateChatState(a!.localID, { isArchived: true });
+    expect((await repo.getChatsByLocalIDs([a!.localID])).get(a!.localID)).toMatchObject({ isArchived: true, version: a!.version + 1 });
+    // Another process (the CLI) writes the same file, through its own connection.
+    const other = openDatabase(file);
+    other.prepare('UPDATE chats SET title = ? WHERE local_id = ?').run('Renamed elsewhere', b!.localID);
+    other.prepare('DELETE FROM chats WHERE local_id = ?').run(a!.localID);
+    other.close();
+    const after = await repo.getChatsByLocalIDs([a!.localID, b!.localID]);
+    expect([...after.keys()]).toEqual([b!.localID]);
+    expect(after.get(b!.localID)).toMatchObject({ title: 'Renamed elsewhere', version: b!.version + 1 });
   });
 
   it('upserting a known chat keeps its local ID and unknown fields, and activity never goes back', async () => {

@@ -107,6 +107,6 @@ export const messageRoutes = [
     scope: 'read',
     query: SearchMessagesQuery,
     response: { status: 200, schema: SearchMessagesOutput },
-    handler: ({ core, query }) => core.search.messages(query),
+    handler: async ({ core, query, reply }) => reply.type('application/json; charset=utf-8').send(await core.search.messagesJSON(query)),
   }),
 ];

@@ -82,6 +82,11 @@ export class Chats {
     return (await this.listViews(chats, false)).map((v) => v.view);
   }
 
+  /** The same as views(), as UTF-8 JSON per chat (the cached text). */
+  async viewsJSON(chats: ChatRecord[]): Promise<Array<{ id: string; bytes: Buffer }>> {
+    return (await this.listViews(chats, false)).map((v) => ({ id: v.view.id, bytes: v.bytes }));
+  }
+
   private async listViews(chats: ChatRecord[], withPreview: boolean): Promise<CachedView[]> {
     const key = withPreview ? 'list+preview' : 'list';
     const out = chats.map((c) => this.cached(c, key));

@@ -11,11 +11,31 @@ import { MEDIA_FILE, MEDIA_IMAGE, MEDIA_LINK, MEDIA_VIDEO } from '../ingest.ts';
 const MEDIA_BITS = { any: MEDIA_IMAGE | MEDIA_VIDEO | MEDIA_FILE | MEDIA_LINK, image: MEDIA_IMAGE, video: MEDIA_VIDEO, file: MEDIA_FILE, link: MEDIA_LINK } as const;
 /** Unified search shows this many chats of each kind. */
 const UNIFIED_CHATS = 30;
+const CHATS_END = Buffer.from('}}');
 
 export class Search {
   constructor(private readonly core: Core) {}
 
   async messages(q: SearchMessagesQuery): Promise<SearchMessagesOutput> {
+    const { page, chats } = await this.messagePage(q);
+    const chatViews = await this.core.chats.views(chats);
+    return { ...page, chats: Object.fromEntries(chatViews.map((c) => [c.id, c])) };
+  }
+
+  /**
+   * The same as messages(), as UTF-8 JSON: the result chats (most of the answer's
+   * bytes) are copied from their cached views instead of serialized again.
+   */
+  async messagesJSON(q: SearchMessagesQuery): Promise<Buffer> {
+    const { page, chats } = await this.messagePage(q);
+    const views = await this.core.chats.viewsJSON(chats);
+    const parts: Buffer[] = [Buffer.from(`${JSON.stringify(page).slice(0, -1)},"chats":{`)];
+    views.forEach((v, i) => parts.push(Buffer.from(`${i ? ',' : ''}${JSON.stringify(v.id)}:`), v.bytes));
+    parts.push(CHATS_END);
+    return Buffer.concat(parts);
+  }
+
+  private async messagePage(q: SearchMessagesQuery) {
     let chatLocalIDs: number[] | undefined;
     if (q.chatIDs?.length) chatLocalIDs = await Promise.all(q.chatIDs.map(async (id) => (await this.core.chat(id)).localID));
     const cursor = q.cursor ? decodeCursor('search', q.cursor, ['number']) : undefined;
@@ -34,13 +54,10 @@ export class Search {
       direction: q.direction ?? 'before',
       limit: q.limit ?? 20,
     };
-    const page = await this.core.repo.searchMessages(query);
-    const chats = await this.core.repo.getChatsByLocalIDs(page.items.map((m) => m.chatLocalID));
-    const chatViews = await this.core.chats.views([...chats.values()]);
-    return {
-      ...cursorPage('search', page, await this.core.messages.views(chats, page.items), (m) => [m.sortKey]),
-      chats: Object.fromEntries(chatViews.map((c) => [c.id, c])),
-    };
+    const found = await this.core.repo.searchMessages(query);
+    const chats = await this.core.repo.getChatsByLocalIDs(found.items.map((m) => m.chatLocalID));
+    const page = cursorPage('search', found, await this.core.messages.views(chats, found.items), (m) => [m.sortKey]);
+    return { page, chats: [...chats.values()] };
   }
 
   async unified(text: string) {

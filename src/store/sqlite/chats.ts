@@ -11,7 +11,19 @@ const LOCAL_ID = /^\d{1,15}$/;
 
 const titleText = (title: string, custom: string | null | undefined, network: string) => fold(`${custom ?? title} ${network}`);
 
+/** Chat records kept for getChatsByLocalIDs, at most this many (then all dropped). */
+const RECORD_CACHE_SIZE = 5_000;
+
 export function chatQueries(db: DB) {
+  // Records as last read, by local ID. A chat's version changes with any change to its
+  // row (a trigger bumps it), so a record whose version is current is the row as it
+  // stands, whichever process wrote it. Frozen: callers share them.
+  const records = new Map<number, ChatRecord>();
+  const remember = (chat: ChatRecord) => {
+    if (records.size >= RECORD_CACHE_SIZE) records.clear();
+    records.set(chat.localID, Object.freeze(chat));
+    return chat;
+  };
   const byID = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE id = ?`);
   const byLocal = db.prepare(`SELECT ${CHAT_COLUMNS} FROM chats WHERE local_id = ?`);
   const versionByID = db.prepare('SELECT local_id AS localID, version FROM chats WHERE id = ?');
@@ -169,11 +181,22 @@ export function chatQueries(db: DB) {
     async getChatsByLocalIDs(localIDs: number[]) {
       const out = new Map<number, ChatRecord>();
       const ids = [...new Set(localIDs)];
+      const marks = (n: number) => Array(n).fill('?').join(',');
       // One statement per list length (kept by prepared()): one call instead of one per chat.
       for (let i = 0; i < ids.length; i += 100) {
         const part = ids.slice(i, i + 100);
-        const rows = prepared(db, `SELECT ${CHAT_COLUMNS} FROM chats WHERE local_id IN (${part.map(() => '?').join(',')})`).all(...part) as Row[];
-        for (const r of rows) out.set(r.local_id as number, toChat(r));
+        // Versions first (two columns); whole rows only for chats changed since last read.
+        const versions = prepared(db, `SELECT local_id, version FROM chats WHERE local_id IN (${marks(part.length)})`).raw().all(...part) as Array<[number, number]>;
+        const stale: number[] = [];
+        for (const [localID, version] of versions) {
+          const known = records.get(localID);
+          if (known?.version === version) out.set(localID, known);
+          else stale.push(localID);
+        }
+        if (!stale.length) continue;
+        for (const r of prepared(db, `SELECT ${CHAT_COLUMNS} FROM chats WHERE local_id IN (${marks(stale.length)})`).all(...stale) as Row[]) {
+          out.set(r.local_id as number, remember(toChat(r)));
+        }
       }
       return new Map(ids.filter((id) => out.has(id)).map((id) => [id, out.get(id)!])); // in the order asked
     },
