@@ -235,7 +235,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
       `in ${r.config.ratioRounds} rounds alternating with the bare server (so a change in the machine's speed during a measurement reaches both sides of a ratio alike); ` +
       `one-connection latency run ${r.config.latencySeconds} s. Server: \`switchboard serve --quiet-sandbox --log-level warn\` (compiled, as \`npm start\` runs it) on a copy of the store, ` +
       'every read route loaded 0.3 s first (discarded) so that JIT warm-up is not charged to the first endpoint. ' +
-      'Lists, message pages and chats are answered from views kept per chat version; the benchmark repeats one request, so it measures that path (the storage floor is the uncached query).',
+      'Lists, message pages, chats and the chats of a search are answered from views kept per chat version; the benchmark repeats one request, so it measures that path (the storage floor is the uncached query).',
   );
   L.push(`- Stores: \`sandbox generate\` (generator v${r.config.generatorVersion}, schema v${r.config.schemaVersion}, seed ${r.config.seed}), chats ≈ messages / 100, plus the ~4k-message demo inbox.`);
   L.push(`- Run took ${Math.round(r.seconds)} s, started ${r.startedAt}.`);
