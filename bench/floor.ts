@@ -301,16 +301,33 @@ function planFor(db: DB, spec: FloorSpec): Plan {
   }
 }
 
-/** Times one endpoint's queries: a short warm-up, then as many operations as the budget allows. */
-export function measureFloor(db: DB, spec: FloorSpec, opts: FloorOptions): { result: FloorResult; itemIDs: string[] | null } {
+/** Raw timings of a floor, kept so that a later measurement can add to them. */
+export interface FloorSamples {
+  totals: number[];
+  steps: Map<string, number[]>;
+}
+
+/**
+ * Times one endpoint's queries: a short warm-up, then as many operations as the
+ * budget allows. Given an earlier measurement of the same floor, adds to its
+ * samples: the benchmark measures each read floor before and after the endpoint's
+ * latency run, so that the machine changing speed in between reaches both sides
+ * of the ratio.
+ */
+export function measureFloor(
+  db: DB,
+  spec: FloorSpec,
+  opts: FloorOptions,
+  earlier?: FloorSamples,
+): { result: FloorResult; itemIDs: string[] | null; samples: FloorSamples } {
   const plan = planFor(db, spec);
-  const totals: number[] = [];
-  const steps = new Map<string, number[]>();
+  const samples: FloorSamples = earlier ?? { totals: [], steps: new Map() };
+  const runSteps = new Map<string, number[]>();
   let last = 0n;
   const lap = (step: string) => {
     const now = process.hrtime.bigint();
-    let list = steps.get(step);
-    if (!list) steps.set(step, (list = []));
+    let list = runSteps.get(step);
+    if (!list) runSteps.set(step, (list = []));
     list.push(Number(now - last) / 1e6);
     last = now;
   };
@@ -319,27 +336,30 @@ export function measureFloor(db: DB, spec: FloorSpec, opts: FloorOptions): { res
     last = process.hrtime.bigint();
     plan.iterate(lap);
   }
-  steps.clear();
+  runSteps.clear();
   const started = performance.now();
-  while (totals.length < opts.maxIterations && (totals.length < 5 || performance.now() - started < opts.budgetMs)) {
+  let count = 0;
+  while (count < opts.maxIterations && (count < 5 || performance.now() - started < opts.budgetMs)) {
     const t0 = process.hrtime.bigint();
     last = t0;
     plan.iterate(lap);
-    totals.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    samples.totals.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    count++;
   }
+  for (const [step, times] of runSteps) samples.steps.set(step, [...(samples.steps.get(step) ?? []), ...times]);
   const itemIDs = plan.ids?.() ?? null;
   plan.cleanup?.();
-  const total = summarize(totals);
-  const primary = summarize(steps.get(plan.primary) ?? []);
+  const total = summarize(samples.totals);
+  const primary = summarize(samples.steps.get(plan.primary) ?? []);
   const result: FloorResult = {
     iterations: total.count,
     p50: total.p50,
     p99: total.p99,
     mean: total.mean,
-    steps: Object.fromEntries([...steps].map(([k, v]) => [k, summarize(v).p50])),
+    steps: Object.fromEntries([...samples.steps].map(([k, v]) => [k, summarize(v).p50])),
     primary: { step: plan.primary, p50: primary.p50, p99: primary.p99 },
     queries: plan.queries,
     matchesEndpoint: null,
   };
-  return { result, itemIDs };
+  return { result, itemIDs, samples };
 }

@@ -243,7 +243,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('## How to read this');
   L.push('');
   L.push('- **×bare** — Switchboard throughput ÷ the throughput of a bare `node:http` server (own process) answering the same request with exactly the same bytes, loaded the same way: the share of the transport ceiling Switchboard reaches. 100 % would mean the server costs nothing beyond HTTP.');
-  L.push('- **×floor** — Switchboard p50 latency with one connection ÷ the median in-process time of the SQLite queries that endpoint runs (better-sqlite3, same store, read-only): how much HTTP, validation, presentation and JSON add on top of storage.');
+  L.push('- **×floor** — Switchboard p50 latency with one connection ÷ the median in-process time of the SQLite queries that endpoint runs (better-sqlite3, same store, read-only; for reads, timed half before and half right after the latency run, so that the machine speeding up or slowing down reaches both sides): how much HTTP, validation, presentation and JSON add on top of storage.');
   L.push('- Latencies are in milliseconds. *Loaded* columns come from the run with all connections (they include queueing); *1-conn* columns from the run with one.');
   L.push('');
   L.push('## Endpoints');

@@ -202,8 +202,9 @@ async function measureEndpoint(
   c: EndpointCase,
   recorded: Recorded,
   measured: MeasuredFloor | undefined,
+  /** Measures the floor again after the latency run, adding to the first samples (reads). */
+  measureAgain?: (first: MeasuredFloor) => MeasuredFloor,
 ): Promise<EndpointResult> {
-  const floor = checkFloor(t, size, c, measured, recorded);
   const job = (baseURL: string, connections: number, warmupSeconds: number, durationSeconds: number): LoadJob => ({
     url: `${baseURL}${c.path}`,
     method: c.method,
@@ -223,6 +224,7 @@ async function measureEndpoint(
   } finally {
     sampler.stop();
   }
+  const floor = checkFloor(t, size, c, measured && measureAgain ? measureAgain(measured) : measured, recorded);
   const result: EndpointResult = {
     id: c.id,
     label: c.label,
@@ -257,13 +259,18 @@ async function benchSize(t: Tools, store: Store, largest: boolean): Promise<{ si
   const writes = cases.filter((c) => c.write);
   log(`${label}: ${facts.messages.toLocaleString('en')} messages in ${facts.chats.toLocaleString('en')} chats; storage floors…`);
 
+  // Read floors are measured now and again right after each endpoint's latency run,
+  // each time for half the budget, on the original store (the server runs on a copy).
   const floors = new Map<string, MeasuredFloor>();
   const ro = openFloorDB(store.dbFile);
+  const half = { budgetMs: t.cfg.floorBudgetMs / 2, maxIterations: Math.ceil(t.cfg.floorMaxIterations / 2) };
   try {
-    for (const c of reads) if (c.floor) floors.set(c.id, measureFloor(ro, c.floor, { budgetMs: t.cfg.floorBudgetMs, maxIterations: t.cfg.floorMaxIterations }));
-  } finally {
+    for (const c of reads) if (c.floor) floors.set(c.id, measureFloor(ro, c.floor, half));
+  } catch (err) {
     ro.close();
+    throw err;
   }
+  const measureAgain = (c: EndpointCase) => (first: MeasuredFloor) => measureFloor(ro, c.floor!, half, first.samples);
 
   const endpoints: EndpointResult[] = [];
   let rssLoadMax = 0;
@@ -284,7 +291,7 @@ async function benchSize(t: Tools, store: Store, largest: boolean): Promise<{ si
       await t.baseline.setRoutes([...recorded.values()].map((r) => r.route));
       await warmUp(t, server, reads);
       const sampler = new RssSampler(() => server.rss());
-      for (const c of reads) endpoints.push(await measureEndpoint(t, label, server, sampler, c, recorded.get(c.id)!, floors.get(c.id)));
+      for (const c of reads) endpoints.push(await measureEndpoint(t, label, server, sampler, c, recorded.get(c.id)!, floors.get(c.id), measureAgain(c)));
       rssLoadMax = Math.max(rssLoadMax, sampler.max);
       rssSamples += sampler.samples;
     } finally {
@@ -292,6 +299,7 @@ async function benchSize(t: Tools, store: Store, largest: boolean): Promise<{ si
     }
   } finally {
     readCopy.remove();
+    ro.close();
   }
 
   // Writes: sends (and live events on the largest store) on a second copy.
