@@ -21,6 +21,8 @@ const KILLS = Number(process.env.CRASH_KILLS ?? (SOAK ? 25 : 6));
 const IN_FLIGHT = 8;
 const TOKEN = `sb_crash_${'c'.repeat(32)}`;
 const ACCOUNTS = ['sandbox-imessage', 'sandbox-whatsapp', 'sandbox-signal', 'sandbox-telegram'];
+/** Sends made to the network taken down before the last kill, so that a restart always has sends to resume. */
+const QUEUED_AT_LAST_KILL = 3;
 
 interface Ack {
   kind: 'send' | 'ingest';
@@ -60,10 +62,18 @@ describe('crash durability (kill -9 during sends and ingests)', () => {
     let next = 0;
     let down: Promise<void> | undefined;
 
-    const crash = async (delayMs: number, offline: string | undefined) => {
+    /** queueIn: a chat on the network taken offline, sent a few messages that stay pending until the kill. */
+    const crash = async (delayMs: number, offline: string | undefined, queueIn?: (typeof chats)[number]) => {
       if (offline) {
         stats.offlineBeforeKill++;
         await fetch(`${base}/sandbox/v1/accounts/${offline}/online`, { method: 'POST', headers, body: JSON.stringify({ online: false }) }).catch(() => undefined);
+      }
+      for (let k = 0; queueIn && k < QUEUED_AT_LAST_KILL; k++) {
+        const op = OPS + k;
+        const text = `crash ${SEED} op${op} queued while the network is down`;
+        const res = await fetch(`${base}/v1/chats/${encodeURIComponent(queueIn.id)}/messages`, { method: 'POST', headers, body: JSON.stringify({ text }) });
+        expect(res.status).toBe(200);
+        acks.push({ kind: 'send', op, text, chatID: queueIn.id, id: ((await res.json()) as { pendingMessageID: string }).pendingMessageID });
       }
       await sleep(delayMs);
       const started = Date.now();
@@ -105,8 +115,9 @@ describe('crash durability (kill -9 during sends and ingests)', () => {
     const started = Date.now();
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
     if (down) await down;
-    // One last kill with a network down, right after the stream: its pending sends must resume.
-    await crash(0, r.pick(ACCOUNTS));
+    // One last kill with a network down and sends queued for it: they must resume after the restart.
+    const last = r.pick(chats.filter((c) => ACCOUNTS.includes(c.accountID)));
+    await crash(0, last.accountID, last);
     const streamSeconds = (Date.now() - started) / 1000;
 
     // Everything pending ends, after the restart, in SUCCESS or FAIL_*.
