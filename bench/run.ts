@@ -264,12 +264,6 @@ async function benchSize(t: Tools, store: Store, largest: boolean): Promise<{ si
   const floors = new Map<string, MeasuredFloor>();
   const ro = openFloorDB(store.dbFile);
   const half = { budgetMs: t.cfg.floorBudgetMs / 2, maxIterations: Math.ceil(t.cfg.floorMaxIterations / 2) };
-  try {
-    for (const c of reads) if (c.floor) floors.set(c.id, measureFloor(ro, c.floor, half));
-  } catch (err) {
-    ro.close();
-    throw err;
-  }
   const measureAgain = (c: EndpointCase) => (first: MeasuredFloor) => measureFloor(ro, c.floor!, half, first.samples);
 
   const endpoints: EndpointResult[] = [];
@@ -277,10 +271,12 @@ async function benchSize(t: Tools, store: Store, largest: boolean): Promise<{ si
   let rssSamples = 0;
 
   // Reads: one server on one copy.
-  const readCopy = copyStore(store, 'reads');
+  let readCopy: ReturnType<typeof copyStore> | undefined;
   let coldStart: { infoMs: number; searchMs: number };
   let rssIdle: number | undefined;
   try {
+    for (const c of reads) if (c.floor) floors.set(c.id, measureFloor(ro, c.floor, half));
+    readCopy = copyStore(store, 'reads');
     log(`${label}: starting switchboard (reads)…`);
     const server = await startSwitchboard(readCopy.dir, facts.words.common.term);
     try {
@@ -298,7 +294,7 @@ async function benchSize(t: Tools, store: Store, largest: boolean): Promise<{ si
       await server.stop();
     }
   } finally {
-    readCopy.remove();
+    readCopy?.remove();
     ro.close();
   }
 

@@ -1,4 +1,4 @@
-import { prepared, type DB } from './db.ts';
+import { placeholders, prepared, type DB } from './db.ts';
 import type { ChatRecord, ParticipantRecord } from '../records.ts';
 import type { ChatListQuery, ChatSearchQuery, ChatStatePatch, ChatUpsert, ChatVersion, Page } from '../repository.ts';
 import { fold, words } from '../text.ts';
@@ -118,17 +118,20 @@ export function chatQueries(db: DB) {
     reminder: 'reminder',
   };
   const updateState = db.transaction((localID: number, patch: ChatStatePatch) => {
-    const sets: string[] = [];
+    const columns: string[] = [];
     const params: unknown[] = [];
     for (const [key, value] of Object.entries(patch) as Array<[keyof ChatStatePatch, unknown]>) {
       if (value === undefined) continue;
-      sets.push(`${COLUMNS[key]} = ?`);
+      columns.push(COLUMNS[key]);
       params.push(typeof value === 'boolean' ? int(value) : value !== null && typeof value === 'object' ? json(value) : value);
     }
     // Only when something differs: an update that changes nothing would still bump
     // the chat's version (chats_version) and so throw away its cached views.
-    const differs = sets.map((set) => set.replace(' = ?', ' IS NOT ?')).join(' OR ');
-    if (sets.length) prepared(db, `UPDATE chats SET ${sets.join(', ')} WHERE local_id = ? AND (${differs})`).run(...params, localID, ...params);
+    if (columns.length) {
+      const sets = columns.map((c) => `${c} = ?`).join(', ');
+      const differs = columns.map((c) => `${c} IS NOT ?`).join(' OR ');
+      prepared(db, `UPDATE chats SET ${sets} WHERE local_id = ? AND (${differs})`).run(...params, localID, ...params);
+    }
     if (patch.customTitle !== undefined || patch.title !== undefined) {
       const c = getLocal(localID);
       const network = (networkOf.get(c.accountID) as { network: string } | undefined)?.network ?? '';
@@ -151,7 +154,7 @@ export function chatQueries(db: DB) {
 
   function listWhere(q: ChatListQuery, conds: string[], params: unknown[], columns = CHAT_COLUMNS) {
     if (q.accountIDs?.length) {
-      conds.push(`account_id IN (${q.accountIDs.map(() => '?').join(',')})`);
+      conds.push(`account_id IN (${placeholders(q.accountIDs.length)})`);
       params.push(...q.accountIDs);
     }
     const ks = keyset(['last_activity', 'local_id'], q.cursor && [q.cursor.lastActivity, q.cursor.localID], q.direction);
@@ -181,12 +184,11 @@ export function chatQueries(db: DB) {
     async getChatsByLocalIDs(localIDs: number[]) {
       const out = new Map<number, ChatRecord>();
       const ids = [...new Set(localIDs)];
-      const marks = (n: number) => Array(n).fill('?').join(',');
       // One statement per list length (kept by prepared()): one call instead of one per chat.
       for (let i = 0; i < ids.length; i += 100) {
         const part = ids.slice(i, i + 100);
         // Versions first (two columns); whole rows only for chats changed since last read.
-        const versions = prepared(db, `SELECT local_id, version FROM chats WHERE local_id IN (${marks(part.length)})`).raw().all(...part) as Array<[number, number]>;
+        const versions = prepared(db, `SELECT local_id, version FROM chats WHERE local_id IN (${placeholders(part.length)})`).raw().all(...part) as Array<[number, number]>;
         const stale: number[] = [];
         for (const [localID, version] of versions) {
           const known = records.get(localID);
@@ -194,7 +196,7 @@ export function chatQueries(db: DB) {
           else stale.push(localID);
         }
         if (!stale.length) continue;
-        for (const r of prepared(db, `SELECT ${CHAT_COLUMNS} FROM chats WHERE local_id IN (${marks(stale.length)})`).all(...stale) as Row[]) {
+        for (const r of prepared(db, `SELECT ${CHAT_COLUMNS} FROM chats WHERE local_id IN (${placeholders(stale.length)})`).all(...stale) as Row[]) {
           out.set(r.local_id as number, remember(toChat(r)));
         }
       }
@@ -258,7 +260,7 @@ export function chatQueries(db: DB) {
         db,
         `SELECT u.*, p.chat_local_id AS p_chat, p.user_id, p.account_id AS p_account_id, p.is_admin, p.is_pending, p.is_network_bot
           FROM participants p LEFT JOIN users u ON u.account_id = p.account_id AND u.id = p.user_id
-          WHERE p.chat_local_id IN (${chatLocalIDs.map(() => '?').join(',')}) AND p.position < ? ORDER BY p.chat_local_id, p.position`,
+          WHERE p.chat_local_id IN (${placeholders(chatLocalIDs.length)}) AND p.position < ? ORDER BY p.chat_local_id, p.position`,
       ).all(...chatLocalIDs, limit) as Row[];
       for (const r of rows) out.get(r.p_chat as number)?.push(participantRecord(r, r.p_account_id as string));
       return out;

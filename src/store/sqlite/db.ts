@@ -22,6 +22,9 @@ export function prepared(db: DB, sql: string): Database.Statement {
   return st;
 }
 
+/** "?, ?, ?": the parameter list of an IN (…) of n values. */
+export const placeholders = (n: number) => Array(n).fill('?').join(', ');
+
 /** Opens (creating if needed) the database file and brings its schema up to date. */
 export function openDatabase(file: string): DB {
   const db = new Database(file);

@@ -1,4 +1,4 @@
-import { prepared, type DB } from './db.ts';
+import { placeholders, prepared, type DB } from './db.ts';
 import type { MessageRecord, ReactionRecord } from '../records.ts';
 import type { Direction, MessageInsert, MessageKey, MessagePatch, MessageSearchQuery } from '../repository.ts';
 import { ftsQuery } from '../text.ts';
@@ -60,7 +60,7 @@ export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = 
     for (const m of records) m.reactions = byMessage.get(m.rowID) ?? [];
     return records;
   }
-  const reactionsFor = (n: number) => prepared(db, `SELECT * FROM reactions WHERE message_row_id IN (${Array(n).fill('?').join(',')}) ORDER BY timestamp, participant_id`);
+  const reactionsFor = (n: number) => prepared(db, `SELECT * FROM reactions WHERE message_row_id IN (${placeholders(n)}) ORDER BY timestamp, participant_id`);
   const one = (r: Row | undefined) => (r ? withReactions([toMessage(r)])[0] : undefined);
   const mustRow = (rowID: number) => {
     const m = one(byRow.get(rowID) as Row | undefined);
@@ -205,8 +205,8 @@ export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = 
       const params: unknown[] = [];
       const match = ftsQuery(q.text, tokens);
       if (q.text?.trim() && !match) return { hasMore: false, items: [] }; // nothing searchable in the text
-      if (q.chatLocalIDs) (conds.push(`m.chat_local_id IN (${q.chatLocalIDs.map(() => '?').join(',') || 'NULL'})`), params.push(...q.chatLocalIDs));
-      if (q.accountIDs?.length) (conds.push(`c.account_id IN (${q.accountIDs.map(() => '?').join(',')})`), params.push(...q.accountIDs));
+      if (q.chatLocalIDs) (conds.push(`m.chat_local_id IN (${placeholders(q.chatLocalIDs.length) || 'NULL'})`), params.push(...q.chatLocalIDs));
+      if (q.accountIDs?.length) (conds.push(`c.account_id IN (${placeholders(q.accountIDs.length)})`), params.push(...q.accountIDs));
       if (q.chatType) (conds.push('c.type = ?'), params.push(q.chatType));
       if (q.mediaMask) (conds.push('(m.media_flags & ?) != 0'), params.push(q.mediaMask));
       if (q.sender?.kind === 'me') conds.push('m.is_sender = 1');
