@@ -83,6 +83,10 @@ describe('npm run bench -- --smoke', () => {
     expect(r.live.levels.map((l) => l.clients)).toEqual([1, 5]);
     for (const l of r.live.levels) expect(l.sends > 0 && isNumber(l.p50) && isNumber(l.p99)).toBe(true);
     expect(r.ingest.rate).toBeGreaterThan(0);
+    // The floor replays every message of the generated store: the corpus and the demo inbox.
+    const generated = r.ingest.fresh?.messages ?? r.ingest.builds.at(-1)!.messages;
+    expect(r.ingest.floor.messages).toBeGreaterThanOrEqual(generated);
+    expect(r.ingest.floor.messagesPerSecond).toBeGreaterThan(0);
 
     expect(r.targets.length).toBeGreaterThanOrEqual(12);
     for (const t of r.targets) {
@@ -91,6 +95,7 @@ describe('npm run bench -- --smoke', () => {
     }
 
     const text = readFileSync(join(out, md!), 'utf8');
+    expect(text).toMatch(/floor: the same [\d,]+ messages replayed/);
     expect(readFileSync(join(out, 'latest.md'), 'utf8')).toBe(text);
     expect(text.split('\n')[0]).toMatch(/^# Switchboard benchmark/);
     expect(text).toMatch(/\| Target \| Measured \| Result \|/);
