@@ -1,6 +1,7 @@
 // The transport ceiling: a bare node:http server in its own process that answers
 // every benchmarked request with exactly the bytes Switchboard answered for it.
-// Loading it the same way as Switchboard tells what HTTP alone costs here.
+// Loading it the same way as Switchboard tells what HTTP alone costs here. The same
+// with a minimal Fastify app tells what the framework alone costs.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -33,8 +34,8 @@ export class BaselineServer {
     readonly baseURL: string,
   ) {}
 
-  static async start(): Promise<BaselineServer> {
-    const child = fork(fileURLToPath(new URL('./baseline-http-child.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start(kind: 'node' | 'fastify' = 'node'): Promise<BaselineServer> {
+    const child = fork(fileURLToPath(new URL('./baseline-http-child.ts', import.meta.url)), [kind], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (m: { type: string; port: number }) => resolve(m.port));
       child.once('exit', (code) => reject(new Error(`the baseline server exited at start (code ${code})`)));

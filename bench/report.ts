@@ -36,6 +36,8 @@ export interface EndpointResult {
     /** latency.p50 ÷ floor.p50. */
     latencyVsFloor: number | null;
   };
+  /** GET /v1/info only: a minimal Fastify app with the same bytes, loaded in rounds alternating with the bare server, after Switchboard's. */
+  framework?: { rps: number; bareRps: number };
   /** Sends only: from POST until GET of the pendingMessageID shows SUCCESS. */
   timeToSuccess?: { samples: number; failed: number; p50: number; p99: number; max: number };
 }
@@ -130,10 +132,11 @@ export function evaluateTargets(r: Omit<Report, 'targets'>): Target[] {
   const throughput = (id: string, name: string, min: number, where: string) => {
     const e = ep(id);
     const ratio = e?.ratios.throughputVsBare;
+    const fw = e?.framework ? `; a minimal Fastify app with the same bytes: ${fmtPct(e.framework.rps / e.framework.bareRps)} of bare` : '';
     targets.push({
       id: `throughput.${id}`,
       target: `${name} ≥ ${min * 100} % of same-bytes bare node:http throughput ${where}`,
-      measured: e ? `${fmtPct(ratio)} (${fmtInt(e.load.rps)} vs ${fmtInt(e.baseline.rps)} req/s)` : 'not measured',
+      measured: e ? `${fmtPct(ratio)} (${fmtInt(e.load.rps)} vs ${fmtInt(e.baseline.rps)} req/s${fw})` : 'not measured',
       pass: ratio === undefined ? null : ratio >= min,
     });
   };
@@ -246,6 +249,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('## How to read this');
   L.push('');
   L.push('- **×bare** — Switchboard throughput ÷ the throughput of a bare `node:http` server (own process) answering the same request with exactly the same bytes, loaded the same way: the share of the transport ceiling Switchboard reaches. 100 % would mean the server costs nothing beyond HTTP.');
+  L.push('- **Framework ceiling** (`GET /v1/info` only) — a minimal Fastify app (one catch-all route answering the recorded bytes, no hooks, no plugins), loaded the same way against the bare server right after Switchboard: the share of bare that Fastify alone reaches, which bounds what Switchboard, built on it, can reach.');
   L.push('- **×floor** — Switchboard p50 latency with one connection ÷ the median in-process time of the SQLite queries that endpoint runs (better-sqlite3, same store, read-only; for reads, timed half before and half right after the latency run, so that the machine speeding up or slowing down reaches both sides): how much HTTP, validation, presentation and JSON add on top of storage.');
   L.push('- Latencies are in milliseconds. *Loaded* columns come from the run with all connections (they include queueing); *1-conn* columns from the run with one.');
   L.push('');

@@ -127,6 +127,8 @@ interface Tools {
   cfg: ModeConfig;
   load: LoadGenerator;
   baseline: BaselineServer;
+  /** A minimal Fastify app with the same bytes, for GET /v1/info: the framework's own ceiling. */
+  framework: BaselineServer;
   notes: string[];
 }
 
@@ -219,9 +221,14 @@ async function measureEndpoint(
   let load: LoadResult;
   let baseline: LoadResult;
   let latency: LoadResult;
+  let framework: EndpointResult['framework'];
   try {
     ({ load, other: baseline } = await t.load.runPair(job(server.baseURL, t.cfg.connections, t.cfg.warmupSeconds, t.cfg.durationSeconds), `${t.baseline.baseURL}${c.path}`, t.cfg.ratioRounds));
     latency = await t.load.run(job(server.baseURL, 1, 0, t.cfg.latencySeconds));
+    if (c.id === 'info') {
+      const fw = await t.load.runPair(job(t.framework.baseURL, t.cfg.connections, t.cfg.warmupSeconds, t.cfg.durationSeconds), `${t.baseline.baseURL}${c.path}`, t.cfg.ratioRounds);
+      framework = { rps: fw.load.rps, bareRps: fw.other.rps };
+    }
   } finally {
     sampler.stop();
   }
@@ -240,6 +247,7 @@ async function measureEndpoint(
     baseline,
     floor,
     ratios: { throughputVsBare: ratio(load.rps, baseline.rps), latencyVsFloor: floor ? ratio(latency.p50, floor.p50) : null },
+    framework,
   };
   if (recorded.status >= 300) t.notes.push(`${c.id} at ${size} answered ${recorded.status} when recorded; its numbers measure that error.`);
   if (load.non2xx || load.errors || latency.non2xx || latency.errors) {
@@ -247,7 +255,8 @@ async function measureEndpoint(
   }
   log(
     `  ${size} ${c.label}: ${Math.round(load.rps)} req/s (bare ${Math.round(baseline.rps)}, ${(result.ratios.throughputVsBare * 100).toFixed(0)} %), ` +
-      `p50 ${fmtMs(load.p50)} ms loaded, ${fmtMs(latency.p50)} ms 1-conn${floor ? `, floor ${fmtMs(floor.p50)} ms` : ''}`,
+      `p50 ${fmtMs(load.p50)} ms loaded, ${fmtMs(latency.p50)} ms 1-conn${floor ? `, floor ${fmtMs(floor.p50)} ms` : ''}` +
+      (framework ? `; minimal Fastify ${Math.round(framework.rps)} req/s (bare ${Math.round(framework.bareRps)}, ${((framework.rps / framework.bareRps) * 100).toFixed(0)} %)` : ''),
   );
   return result;
 }
@@ -286,6 +295,7 @@ async function benchSize(t: Tools, store: Store, largest: boolean): Promise<{ si
       log(`  cold start: /v1/info ${Math.round(coldStart.infoMs)} ms, search ${Math.round(coldStart.searchMs)} ms; idle RSS ${((rssIdle ?? 0) / 1e6).toFixed(0)} MB`);
       const recorded = await recordRoutes(server, reads);
       await t.baseline.setRoutes([...recorded.values()].map((r) => r.route));
+      await t.framework.setRoutes([...recorded.values()].map((r) => r.route));
       await warmUp(t, server, reads);
       const sampler = new RssSampler(() => server.rss());
       for (const c of reads) endpoints.push(await measureEndpoint(t, label, server, sampler, c, recorded.get(c.id)!, floors.get(c.id), measureAgain(c)));
@@ -386,8 +396,8 @@ export async function runBench(opts: RunOptions): Promise<{ report: Report; file
   for (const n of cfg.sizes) stores.push(await ensureStore(storeSpec(n)));
 
   const notes: string[] = [];
-  const [load, baseline] = await Promise.all([LoadGenerator.start(), BaselineServer.start()]);
-  const tools: Tools = { cfg, load, baseline, notes };
+  const [load, baseline, framework] = await Promise.all([LoadGenerator.start(), BaselineServer.start('node'), BaselineServer.start('fastify')]);
+  const tools: Tools = { cfg, load, baseline, framework, notes };
   const sizes: SizeResult[] = [];
   const endpoints: EndpointResult[] = [];
   let live: LiveLevel[] = [];
@@ -399,7 +409,7 @@ export async function runBench(opts: RunOptions): Promise<{ report: Report; file
       if (r.live) live = r.live;
     }
   } finally {
-    await Promise.all([load.close(), baseline.close()]);
+    await Promise.all([load.close(), baseline.close(), framework.close()]);
   }
 
   // Ingest: the rates of stores built now; otherwise a fresh generate into a temp dir.
