@@ -8,7 +8,7 @@ import { summarize } from './util.ts';
 
 type Request =
   | { type: 'run'; id: number; job: LoadJob }
-  | { type: 'pair'; id: number; job: LoadJob; otherURL: string; rounds: number };
+  | { type: 'rounds'; id: number; job: LoadJob; otherURLs: string[]; rounds: number };
 
 /** What the measured runs of one target add up to. */
 interface Tally {
@@ -86,18 +86,15 @@ async function answer(msg: Request): Promise<unknown> {
     await run(job, job.url, job.durationSeconds, t);
     return { type: 'result', id: msg.id, result: resultOf(t) };
   }
-  // Two targets in alternating rounds, each round a share of the duration: a change
-  // in the machine's speed during the measurement reaches both alike.
-  if (job.warmupSeconds > 0) {
-    await run(job, job.url, job.warmupSeconds);
-    await run(job, msg.otherURL, job.warmupSeconds);
-  }
-  const [a, b] = [tally(), tally()];
+  // Several targets in alternating rounds, each round a share of the duration: a change
+  // in the machine's speed during the measurement reaches all alike.
+  const urls = [job.url, ...msg.otherURLs];
+  if (job.warmupSeconds > 0) for (const url of urls) await run(job, url, job.warmupSeconds);
+  const tallies = urls.map(() => tally());
   for (let i = 0; i < msg.rounds; i++) {
-    await run(job, job.url, job.durationSeconds / msg.rounds, a);
-    await run(job, msg.otherURL, job.durationSeconds / msg.rounds, b);
+    for (const [k, url] of urls.entries()) await run(job, url, job.durationSeconds / msg.rounds, tallies[k]);
   }
-  return { type: 'pair', id: msg.id, result: resultOf(a), other: resultOf(b) };
+  return { type: 'rounds', id: msg.id, result: resultOf(tallies[0]!), others: tallies.slice(1).map(resultOf) };
 }
 
 process.on('message', (msg: Request) => {

@@ -37,7 +37,7 @@ export interface LoadResult {
 type Reply =
   | { type: 'ready' }
   | { type: 'result'; id: number; result: LoadResult }
-  | { type: 'pair'; id: number; result: LoadResult; other: LoadResult }
+  | { type: 'rounds'; id: number; result: LoadResult; others: LoadResult[] }
   | { type: 'error'; id: number; message: string };
 
 export class LoadGenerator {
@@ -76,13 +76,13 @@ export class LoadGenerator {
   }
 
   /**
-   * Loads job.url and otherURL the same way, in `rounds` alternating rounds that
-   * share job.durationSeconds (after a warm-up of each): for a ratio of the two that
-   * the machine's speed changing during the measurement does not skew.
+   * Loads job.url and each of otherURLs the same way, in `rounds` alternating rounds
+   * that share job.durationSeconds (after a warm-up of each): for ratios between them
+   * that the machine's speed changing during the measurement does not skew.
    */
-  async runPair(job: LoadJob, otherURL: string, rounds: number): Promise<{ load: LoadResult; other: LoadResult }> {
-    const reply = (await this.send({ type: 'pair', job, otherURL, rounds })) as Extract<Reply, { type: 'pair' }>;
-    return { load: reply.result, other: reply.other };
+  async runRounds(job: LoadJob, otherURLs: string[], rounds: number): Promise<{ load: LoadResult; others: LoadResult[] }> {
+    const reply = (await this.send({ type: 'rounds', job, otherURLs, rounds })) as Extract<Reply, { type: 'rounds' }>;
+    return { load: reply.result, others: reply.others };
   }
 
   private send(request: Record<string, unknown>): Promise<Reply> {

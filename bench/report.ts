@@ -36,8 +36,8 @@ export interface EndpointResult {
     /** latency.p50 ÷ floor.p50. */
     latencyVsFloor: number | null;
   };
-  /** GET /v1/info only: a minimal Fastify app with the same bytes, loaded in rounds alternating with the bare server, after Switchboard's. */
-  framework?: { rps: number; bareRps: number };
+  /** GET /v1/info only: a minimal Fastify app with the same bytes, loaded in the same alternating rounds as Switchboard and the bare server. */
+  framework?: { rps: number };
   /** Sends only: from POST until GET of the pendingMessageID shows SUCCESS. */
   timeToSuccess?: { samples: number; failed: number; p50: number; p99: number; max: number };
 }
@@ -132,7 +132,7 @@ export function evaluateTargets(r: Omit<Report, 'targets'>): Target[] {
   const throughput = (id: string, name: string, min: number, where: string) => {
     const e = ep(id);
     const ratio = e?.ratios.throughputVsBare;
-    const fw = e?.framework ? `; a minimal Fastify app with the same bytes: ${fmtPct(e.framework.rps / e.framework.bareRps)} of bare` : '';
+    const fw = e?.framework ? `; a minimal Fastify app with the same bytes: ${fmtPct(e.framework.rps / e.baseline.rps)} of bare` : '';
     targets.push({
       id: `throughput.${id}`,
       target: `${name} ≥ ${min * 100} % of same-bytes bare node:http throughput ${where}`,
@@ -238,7 +238,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
   );
   L.push(
     `- Load: autocannon in its own process, keep-alive, ${r.config.connections} connections, ${r.config.warmupSeconds} s warm-up (discarded), then ${r.config.durationSeconds} s measured, ` +
-      `in ${r.config.ratioRounds} rounds alternating with the bare server (so a change in the machine's speed during a measurement reaches both sides of a ratio alike); ` +
+      `in ${r.config.ratioRounds} rounds alternating with the bare server (and for \`GET /v1/info\` the minimal Fastify app), so a change in the machine's speed during a measurement reaches both sides of a ratio alike; ` +
       `one-connection latency run ${r.config.latencySeconds} s. Server: \`switchboard serve --quiet-sandbox --log-level warn\` (compiled, as \`npm start\` runs it) on a copy of the store, ` +
       'every read route loaded 0.3 s first (discarded) so that JIT warm-up is not charged to the first endpoint. ' +
       'Lists, message pages, chats and the chats of a search are answered from views kept per chat version; the benchmark repeats one request, so it measures that path (the storage floor is the uncached query).',
@@ -249,7 +249,7 @@ export function renderMarkdown(r: Report, svgName: string): string {
   L.push('## How to read this');
   L.push('');
   L.push('- **×bare** — Switchboard throughput ÷ the throughput of a bare `node:http` server (own process) answering the same request with exactly the same bytes, loaded the same way: the share of the transport ceiling Switchboard reaches. 100 % would mean the server costs nothing beyond HTTP.');
-  L.push('- **Framework ceiling** (`GET /v1/info` only) — a minimal Fastify app (one catch-all route answering the recorded bytes, no hooks, no plugins), loaded the same way against the bare server right after Switchboard: the share of bare that Fastify alone reaches, which bounds what Switchboard, built on it, can reach.');
+  L.push('- **Framework ceiling** (`GET /v1/info` only) — a minimal Fastify app (one catch-all route answering the recorded bytes, no hooks, no plugins), loaded in the same alternating rounds as Switchboard and the bare server: the share of bare that Fastify alone reaches, which bounds what Switchboard, built on it, can reach.');
   L.push('- **×floor** — Switchboard p50 latency with one connection ÷ the median in-process time of the SQLite queries that endpoint runs (better-sqlite3, same store, read-only; for reads, timed half before and half right after the latency run, so that the machine speeding up or slowing down reaches both sides): how much HTTP, validation, presentation and JSON add on top of storage.');
   L.push('- Latencies are in milliseconds. *Loaded* columns come from the run with all connections (they include queueing); *1-conn* columns from the run with one.');
   L.push('');

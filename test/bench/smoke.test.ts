@@ -64,7 +64,7 @@ describe('npm run bench -- --smoke', () => {
     expect(r.endpoints.map((e) => e.id).sort()).toEqual([...ENDPOINTS].sort());
     // The framework ceiling is measured for /v1/info, at every size, and only there.
     for (const e of r.endpoints) expect(e.framework !== undefined, e.id).toBe(e.id === 'info');
-    for (const e of r.endpoints.filter((x) => x.framework)) expect(e.framework!.rps > 0 && e.framework!.bareRps > 0).toBe(true);
+    for (const e of r.endpoints.filter((x) => x.framework)) expect(e.framework!.rps).toBeGreaterThan(0);
     for (const e of r.endpoints) {
       expect(e.status, e.id).toBeLessThan(300);
       expect(e.responseBytes, e.id).toBeGreaterThan(0);
