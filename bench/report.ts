@@ -267,6 +267,15 @@ export function renderMarkdown(r: Report, svgName: string): string {
       );
     }
   }
+  const framework = r.endpoints.filter((e) => e.framework);
+  if (framework.length) {
+    L.push('');
+    L.push(
+      '**Framework ceiling** (`GET /v1/info`, same rounds): a minimal Fastify app ' +
+        framework.map((e) => `${fmtInt(e.framework!.rps)} req/s, ${fmtPct(e.framework!.rps / e.baseline.rps)} of bare at ${e.size} (Switchboard ${fmtPct(e.ratios.throughputVsBare)})`).join('; ') +
+        '.',
+    );
+  }
   const flagged = r.endpoints.filter((e) => e.status >= 300 || e.load.non2xx || e.load.errors);
   if (flagged.length) {
     L.push('');

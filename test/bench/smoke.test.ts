@@ -99,6 +99,7 @@ describe('npm run bench -- --smoke', () => {
 
     const text = readFileSync(join(out, md!), 'utf8');
     expect(text).toMatch(/floor: the same [\d,]+ messages replayed/);
+    expect(text).toMatch(/\*\*Framework ceiling\*\* .*a minimal Fastify app [\d,]+ req\/s/);
     expect(readFileSync(join(out, 'latest.md'), 'utf8')).toBe(text);
     expect(text.split('\n')[0]).toMatch(/^# Switchboard benchmark/);
     expect(text).toMatch(/\| Target \| Measured \| Result \|/);
