@@ -1,8 +1,8 @@
 // The floor under `sandbox generate`: the message rows of a generated store,
-// replayed into a fresh database with the current schema by bare better-sqlite3
-// statements, the way the store writes them (one transaction per batch, the
-// batch's text indexed in sort-key order, synchronous=OFF as in a bulk load), with
-// no JavaScript around them: no corpus, no row building, no chats or events.
+// replayed into a fresh database with the current schema through the store's own
+// insert and full-text statements, run bare (one transaction per batch, the batch's
+// text indexed in sort-key order, synchronous=OFF as in a bulk load), with no
+// JavaScript around them: no corpus, no row building, no chats or events.
 // What `sandbox generate` reaches can only come near this rate. The benchmark runs
 // it on the store whose build it reports; by hand:
 //
@@ -12,11 +12,9 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { openDatabase } from '../src/store/sqlite/db.ts';
+import { openDatabase, placeholders } from '../src/store/sqlite/db.ts';
+import { INDEX_TEXT, INSERT_COLUMNS, INSERT_MESSAGE } from '../src/store/sqlite/messages.ts';
 import { BATCH as GENERATE_BATCH } from '../src/networks/sandbox/generate.ts';
-
-const COLUMNS = `id, chat_local_id, remote_id, pending_id, sort_key, timestamp, sender_id, sender_name, type, text, plain,
-  is_sender, send_status, is_hidden, attachments, linked_message_id, mentions, links, seen, mentions_self, media_flags, expires_at`;
 
 export interface IngestFloor {
   messages: number;
@@ -37,22 +35,22 @@ export function measureIngestFloor(source: string, batch = GENERATE_BATCH): Inge
     for (const table of ['accounts', 'chats']) {
       const all = src.prepare(`SELECT * FROM ${table}`).all() as Array<Record<string, unknown>>;
       const keys = Object.keys(all[0] ?? {});
-      const put = db.prepare(`INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`);
+      const put = db.prepare(`INSERT INTO ${table} (${keys.join(', ')}) VALUES (${placeholders(keys.length)})`);
       db.transaction(() => all.forEach((r) => put.run(...keys.map((k) => r[k]))))();
     }
     db.pragma('synchronous = OFF');
     // Read a batch at a time (untimed), so a million rows never sit in memory at once.
-    const read = src.prepare(`SELECT row_id, ${COLUMNS} FROM messages WHERE row_id > ? ORDER BY row_id LIMIT ?`).raw();
-    const insert = db.prepare(`INSERT OR IGNORE INTO messages (${COLUMNS}) VALUES (${COLUMNS.split(',').map(() => '?').join(', ')})`);
-    const index = db.prepare(`INSERT INTO messages_fts(rowid, text)
-      SELECT sort_key, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL ORDER BY sort_key`);
+    // The row ID comes first, for the next page; the rest in the order the insert binds them.
+    const read = src.prepare(`SELECT row_id, ${INSERT_COLUMNS.join(', ')} FROM messages WHERE row_id > ? ORDER BY row_id LIMIT ?`).raw();
+    const insert = db.prepare(INSERT_MESSAGE);
+    const index = db.prepare(INDEX_TEXT);
     const ms = { insert: 0, index: 0, commit: 0 };
     let messages = 0;
     for (let after = 0; ; ) {
-      const batchRows = read.all(after, batch) as unknown[][];
-      if (!batchRows.length) break;
-      after = batchRows.at(-1)![0] as number;
-      const rows = batchRows.map((r) => r.slice(1));
+      const page = read.all(after, batch) as unknown[][];
+      if (!page.length) break;
+      after = page.at(-1)![0] as number;
+      const rows = page.map((r) => r.slice(1));
       let t = performance.now();
       db.exec('BEGIN');
       let first = 0;

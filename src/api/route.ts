@@ -6,6 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../core/core.ts';
 
 export type Scope = 'public' | 'read' | 'write';
+
+/** Sends JSON that is already text (a cached serialization), as Fastify would send an object. */
+export const sendJSON = (reply: FastifyReply, json: string | Buffer) => reply.type('application/json; charset=utf-8').send(json);
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 type Obj = z.ZodObject;

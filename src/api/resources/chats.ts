@@ -4,7 +4,7 @@ import {
 } from '../../core/schemas/inputs.ts';
 import { ListChatsOutput, SearchChatsOutput } from '../../core/schemas/outputs.ts';
 import { Chat, CreateChatOutput } from '../../core/schemas/chat.ts';
-import { route } from '../route.ts';
+import { route, sendJSON } from '../route.ts';
 
 export const chatRoutes = [
   route({
@@ -18,7 +18,7 @@ export const chatRoutes = [
     query: ListChatsQuery,
     response: { status: 200, schema: ListChatsOutput },
     // Sent as assembled JSON text: the chats' views are cached already serialized.
-    handler: async ({ core, query, reply }) => reply.type('application/json; charset=utf-8').send(await core.chats.listJSON(query)),
+    handler: async ({ core, query, reply }) => sendJSON(reply, await core.chats.listJSON(query)),
   }),
   route({
     method: 'POST',
@@ -67,7 +67,7 @@ export const chatRoutes = [
     params: ChatParams,
     query: GetChatQuery,
     response: { status: 200, schema: Chat },
-    handler: async ({ core, params, query, reply }) => reply.type('application/json; charset=utf-8').send(await core.chats.getJSON(params.chatID, query.maxParticipantCount)),
+    handler: async ({ core, params, query, reply }) => sendJSON(reply, await core.chats.getJSON(params.chatID, query.maxParticipantCount)),
   }),
   route({
     method: 'PATCH',

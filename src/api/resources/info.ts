@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { InfoOutput } from '../../core/schemas/outputs.ts';
-import { route } from '../route.ts';
+import { route, sendJSON } from '../route.ts';
 import type { ServerFacts } from '../server.ts';
 
 const serialized = new WeakMap<object, string>();
@@ -20,7 +20,7 @@ export const infoRoutes = (facts: ServerFacts) => [
       const info = facts.info();
       let json = serialized.get(info);
       if (json === undefined) serialized.set(info, (json = JSON.stringify(info)));
-      reply.type('application/json; charset=utf-8').send(json);
+      sendJSON(reply, json);
     },
   }),
   route({

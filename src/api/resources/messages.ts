@@ -3,7 +3,7 @@ import {
 } from '../../core/schemas/inputs.ts';
 import { AddReactionOutput, EditMessageOutput, ListMessagesOutput, RemoveReactionOutput, SearchMessagesOutput, SendMessageOutput } from '../../core/schemas/outputs.ts';
 import { Message } from '../../core/schemas/message.ts';
-import { route } from '../route.ts';
+import { route, sendJSON } from '../route.ts';
 
 export const messageRoutes = [
   route({
@@ -17,7 +17,7 @@ export const messageRoutes = [
     params: ChatParams,
     query: PageQuery,
     response: { status: 200, schema: ListMessagesOutput },
-    handler: async ({ core, params, query, reply }) => reply.type('application/json; charset=utf-8').send(await core.messages.listJSON(params.chatID, query)),
+    handler: async ({ core, params, query, reply }) => sendJSON(reply, await core.messages.listJSON(params.chatID, query)),
   }),
   route({
     method: 'POST',
@@ -107,6 +107,6 @@ export const messageRoutes = [
     scope: 'read',
     query: SearchMessagesQuery,
     response: { status: 200, schema: SearchMessagesOutput },
-    handler: async ({ core, query, reply }) => reply.type('application/json; charset=utf-8').send(await core.search.messagesJSON(query)),
+    handler: async ({ core, query, reply }) => sendJSON(reply, await core.search.messagesJSON(query)),
   }),
 ];

@@ -10,6 +10,24 @@ import { readMarker } from './unread.ts';
 /** Sort keys are timestamp-ordered integers, unique across chats: ms × 1000 + a tiebreak. */
 const TIEBREAK = 1000;
 
+// The store's one insert path for messages, exported for the benchmark's ingest
+// floor (bench/ingest-floor.ts), which replays rows through these same statements.
+/** The columns a message insert binds, in order. */
+export const INSERT_COLUMNS = [
+  'id', 'chat_local_id', 'remote_id', 'pending_id', 'sort_key', 'timestamp', 'sender_id', 'sender_name', 'type', 'text', 'plain',
+  'is_sender', 'send_status', 'is_hidden', 'attachments', 'linked_message_id', 'mentions', 'links', 'seen', 'mentions_self', 'media_flags', 'expires_at',
+] as const;
+export const INSERT_MESSAGE = `INSERT OR IGNORE INTO messages (${INSERT_COLUMNS.join(', ')}) VALUES (${placeholders(INSERT_COLUMNS.length)})`;
+/**
+ * Indexes the text of the rows inserted from one row ID to another, in rowid (sort
+ * key) order: FTS5 writes out what it holds in memory as a new segment whenever a
+ * rowid is lower than the one before, and the messages of a batch come chat after
+ * chat, each with its own span of time. Unsorted, a batch of many chats became
+ * hundreds of small segments, and merging them cost more than indexing the text.
+ */
+export const INDEX_TEXT = `INSERT INTO messages_fts(rowid, text)
+  SELECT sort_key, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL ORDER BY sort_key`;
+
 /** `ownTransaction` runs a batch as a transaction of its own, also during a bulk load (see bulk.ts). */
 export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = (run) => run()) {
   const FROM = `FROM messages m JOIN chats c ON c.local_id = m.chat_local_id`;
@@ -22,17 +40,9 @@ export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = 
   const firstGap = db.prepare(`SELECT min(s.sort_key) + 1 AS k FROM messages s WHERE s.sort_key >= ?
     AND NOT EXISTS (SELECT 1 FROM messages t WHERE t.sort_key = s.sort_key + 1)`);
   const chatCounters = db.prepare('SELECT last_read_sort_key FROM chats WHERE local_id = ?');
-  const insert = db.prepare(`INSERT OR IGNORE INTO messages (id, chat_local_id, remote_id, pending_id, sort_key, timestamp, sender_id, sender_name, type, text, plain,
-      is_sender, send_status, is_hidden, attachments, linked_message_id, mentions, links, seen, mentions_self, media_flags, expires_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insert = db.prepare(INSERT_MESSAGE);
   const sameID = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND id = ?');
-  // In rowid (sort key) order: FTS5 writes out what it holds in memory as a new
-  // segment whenever a rowid is lower than the one before, and the messages of a
-  // batch come chat after chat, each with its own span of time. Unsorted, a batch of
-  // many chats became hundreds of small segments, and merging them cost more than
-  // indexing the text.
-  const indexText = db.prepare(`INSERT INTO messages_fts(rowid, text)
-    SELECT sort_key, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL ORDER BY sort_key`);
+  const indexText = db.prepare(INDEX_TEXT);
   const samePending = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND pending_id = ?');
   const bumpChat = db.prepare(`UPDATE chats SET last_activity = max(last_activity, ?), unread_count = unread_count + ?,
     unread_mentions_count = unread_mentions_count + ? WHERE local_id = ?`);
