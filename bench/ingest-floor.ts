@@ -3,18 +3,25 @@
 // insert and full-text statements, run bare (one transaction per batch, the batch's
 // text indexed in sort-key order, synchronous=OFF as in a bulk load), with no
 // JavaScript around them: no corpus, no row building, no chats or events.
-// What `sandbox generate` reaches can only come near this rate. The benchmark runs
-// it on the store whose build it reports; by hand:
+// What `sandbox generate` reaches can only come near this rate. Measured twice:
+// by better-sqlite3, as the store runs them, and by SQLite's C API (ingest-floor.c,
+// linked against better-sqlite3's own SQLite), which shows what SQLite itself
+// costs with no binding at all. The benchmark runs both on the store whose build it
+// reports; by hand:
 //
 //   node --import tsx bench/ingest-floor.ts <data-dir or .db of a generated store> [batch, default: generate's]
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openDatabase, placeholders } from '../src/store/sqlite/db.ts';
 import { INDEX_TEXT, INSERT_COLUMNS, INSERT_MESSAGE } from '../src/store/sqlite/messages.ts';
 import { BATCH as GENERATE_BATCH } from '../src/networks/sandbox/generate.ts';
+import { REPO_ROOT } from './util.ts';
 
 export interface IngestFloor {
   messages: number;
@@ -24,13 +31,22 @@ export interface IngestFloor {
   perMessage: { insert: number; index: number; commit: number };
 }
 
-/** Replays the messages of `source` (a data dir or .db) into a temp database; only the writes are timed. */
-export function measureIngestFloor(source: string, batch = GENERATE_BATCH): IngestFloor {
-  const src = new Database(source.endsWith('.db') ? source : join(source, 'switchboard.db'), { readonly: true });
-  const file = join(tmpdir(), `switchboard-ingest-floor-${process.pid}.db`);
+/** What the C floor reports when it cannot run here, and why. */
+export interface SkippedFloor {
+  skipped: string;
+}
+
+const sourceFile = (source: string) => (source.endsWith('.db') ? source : join(source, 'switchboard.db'));
+
+/**
+ * A fresh database beside the temp dir with the store's schema, pragmas and fold(),
+ * holding the accounts and chats of `src` (the messages' foreign keys need them).
+ */
+function replayTarget(src: Database.Database, label: string): { file: string; clean: () => void } {
+  const file = join(tmpdir(), `switchboard-ingest-floor-${label}-${process.pid}.db`);
   const clean = () => ['', '-wal', '-shm'].forEach((s) => rmSync(file + s, { force: true }));
   clean();
-  const db = openDatabase(file); // schema, pragmas and fold() as the store has them
+  const db = openDatabase(file);
   try {
     for (const table of ['accounts', 'chats']) {
       const all = src.prepare(`SELECT * FROM ${table}`).all() as Array<Record<string, unknown>>;
@@ -38,6 +54,24 @@ export function measureIngestFloor(source: string, batch = GENERATE_BATCH): Inge
       const put = db.prepare(`INSERT INTO ${table} (${keys.join(', ')}) VALUES (${placeholders(keys.length)})`);
       db.transaction(() => all.forEach((r) => put.run(...keys.map((k) => r[k]))))();
     }
+  } finally {
+    db.close();
+  }
+  return { file, clean };
+}
+
+const floorOf = (messages: number, ms: { insert: number; index: number; commit: number }): IngestFloor => {
+  const seconds = (ms.insert + ms.index + ms.commit) / 1000;
+  const us = (v: number) => (v * 1000) / Math.max(1, messages);
+  return { messages, seconds, messagesPerSecond: Math.round(messages / seconds), perMessage: { insert: us(ms.insert), index: us(ms.index), commit: us(ms.commit) } };
+};
+
+/** Replays the messages of `source` (a data dir or .db) into a temp database by better-sqlite3; only the writes are timed. */
+export function measureIngestFloor(source: string, batch = GENERATE_BATCH): IngestFloor {
+  const src = new Database(sourceFile(source), { readonly: true });
+  const target = replayTarget(src, 'js');
+  const db = openDatabase(target.file);
+  try {
     db.pragma('synchronous = OFF');
     // Read a batch at a time (untimed), so a million rows never sit in memory at once.
     // The row ID comes first, for the next page; the rest in the order the insert binds them.
@@ -68,23 +102,72 @@ export function measureIngestFloor(source: string, batch = GENERATE_BATCH): Inge
       ms.commit += performance.now() - t;
       messages += rows.length;
     }
-    const seconds = (ms.insert + ms.index + ms.commit) / 1000;
-    const us = (v: number) => (v * 1000) / Math.max(1, messages);
-    return { messages, seconds, messagesPerSecond: Math.round(messages / seconds), perMessage: { insert: us(ms.insert), index: us(ms.index), commit: us(ms.commit) } };
+    return floorOf(messages, ms);
   } finally {
     db.close();
     src.close();
-    clean();
+    target.clean();
   }
+}
+
+/**
+ * The C floor's program, compiled once per source and library into the benchmark
+ * cache, or why it cannot be: it links the static SQLite that better-sqlite3
+ * leaves when built from source (as `npm ci` does here, with no prebuilt binary to
+ * download), so the two floors run the same SQLite.
+ */
+function cFloorProgram(cacheDir: string): string | SkippedFloor {
+  const pkg = dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
+  const library = join(pkg, 'build', 'Release', 'sqlite3.a');
+  const headers = join(pkg, 'deps', 'sqlite3');
+  if (!existsSync(library)) {
+    return { skipped: `better-sqlite3 was installed prebuilt, without its static SQLite library (${library}); \`npm rebuild better-sqlite3 --build-from-source\` builds it` };
+  }
+  const code = join(REPO_ROOT, 'bench', 'ingest-floor.c');
+  const { size, mtimeMs } = statSync(library);
+  const key = createHash('sha256').update(readFileSync(code)).update(`${library} ${size} ${mtimeMs}`).digest('hex').slice(0, 12);
+  const program = join(cacheDir, `ingest-floor-c-${key}`);
+  if (existsSync(program)) return program;
+  mkdirSync(cacheDir, { recursive: true });
+  try {
+    execFileSync('cc', ['-O2', '-o', program, code, `-I${headers}`, library, '-lpthread', '-lm', '-ldl'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const e = err as { code?: string; stderr?: Buffer };
+    return { skipped: e.code === 'ENOENT' ? 'no C compiler (cc) on this machine' : `cc could not build bench/ingest-floor.c: ${e.stderr?.toString().trim().slice(0, 500)}` };
+  }
+  return program;
+}
+
+/** The same replay as measureIngestFloor, by SQLite's C API (bench/ingest-floor.c). */
+export function measureIngestFloorC(source: string, batch = GENERATE_BATCH, cacheDir = join(REPO_ROOT, 'bench', 'cache')): IngestFloor | SkippedFloor {
+  const program = cFloorProgram(cacheDir);
+  if (typeof program !== 'string') return program;
+  const file = sourceFile(source);
+  const src = new Database(file, { readonly: true });
+  const target = replayTarget(src, 'c');
+  src.close();
+  try {
+    const out = execFileSync(program, [file, target.file, INSERT_MESSAGE, INDEX_TEXT, INSERT_COLUMNS.join(', '), String(batch)], { encoding: 'utf8' });
+    const r = JSON.parse(out) as { messages: number; insert: number; index: number; commit: number };
+    const ms = (us: number) => (us * r.messages) / 1000;
+    return floorOf(r.messages, { insert: ms(r.insert), index: ms(r.index), commit: ms(r.commit) });
+  } finally {
+    target.clean();
+  }
+}
+
+/** "55,064 messages/s (a message: insert 9.9 µs, full-text 3.9 µs, commit 4.3 µs)" */
+export function describeFloor(f: IngestFloor): string {
+  const us = (v: number) => `${v.toFixed(1)} µs`;
+  return `${f.messagesPerSecond.toLocaleString('en')} messages/s (a message: insert ${us(f.perMessage.insert)}, full-text ${us(f.perMessage.index)}, commit ${us(f.perMessage.commit)})`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [source, batchArg] = process.argv.slice(2);
   if (!source) throw new Error('usage: ingest-floor.ts <generated data dir or .db> [batch]');
-  const f = measureIngestFloor(source, batchArg ? Number(batchArg) : undefined);
-  const us = (v: number) => `${v.toFixed(1)} µs`;
-  process.stdout.write(
-    `${f.messages.toLocaleString('en')} messages in ${f.seconds.toFixed(1)} s: ${f.messagesPerSecond.toLocaleString('en')} messages/s ` +
-      `(a message: insert ${us(f.perMessage.insert)}, full-text ${us(f.perMessage.index)}, commit with the index flush ${us(f.perMessage.commit)})\n`,
-  );
+  const batch = batchArg ? Number(batchArg) : undefined;
+  const js = measureIngestFloor(source, batch);
+  process.stdout.write(`better-sqlite3: ${js.messages.toLocaleString('en')} messages in ${js.seconds.toFixed(1)} s: ${describeFloor(js)}\n`);
+  const c = measureIngestFloorC(source, batch);
+  process.stdout.write('skipped' in c ? `C: not measured: ${c.skipped}\n` : `C: ${c.messages.toLocaleString('en')} messages in ${c.seconds.toFixed(1)} s: ${describeFloor(c)}\n`);
 }

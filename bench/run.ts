@@ -18,7 +18,7 @@ import { idleRss, storageFootprint } from './footprint.ts';
 import { measureLive, measureSendSuccess, type LiveLevel } from './live.ts';
 import { LoadGenerator, type LoadJob, type LoadResult } from './load.ts';
 import { evaluateTargets, fmtMs, writeReport, type EndpointResult, type Mode, type Report, type SizeResult } from './report.ts';
-import { measureIngestFloor, type IngestFloor } from './ingest-floor.ts';
+import { describeFloor, measureIngestFloor, measureIngestFloorC, type IngestFloor, type SkippedFloor } from './ingest-floor.ts';
 import { ensureBuilt, RssSampler, startSwitchboard, type RunningSwitchboard } from './server.ts';
 import { GENERATOR_VERSION, SCHEMA_VERSION, SEED, copyStore, ensureStore, generate, inspectStore, storeSpec, type Store } from './stores.ts';
 import { REPO_ROOT, log, setQuiet } from './util.ts';
@@ -420,29 +420,32 @@ export async function runBench(opts: RunOptions): Promise<{ report: Report; file
   const builds = stores.filter((s) => s.built).map((s) => ({ size: s.spec.label, messages: s.spec.messages, messagesPerSecond: s.meta.ingestRate }));
   const biggestBuild = builds.at(-1);
   let fresh: Report['ingest']['fresh'] = null;
-  let floor: IngestFloor;
+  const floors = (source: string) => ({ floor: measureIngestFloor(source), cFloor: measureIngestFloorC(source) });
+  let measured: { floor: IngestFloor; cFloor: IngestFloor | SkippedFloor };
   if (biggestBuild) {
-    log(`ingest floor: the ${biggestBuild.size} store's rows replayed with bare statements…`);
-    floor = measureIngestFloor(stores.find((s) => s.spec.label === biggestBuild.size)!.dbFile);
+    log(`ingest floor: the ${biggestBuild.size} store's rows replayed with bare statements (better-sqlite3, then C)…`);
+    measured = floors(stores.find((s) => s.spec.label === biggestBuild.size)!.dbFile);
   } else {
     const spec = storeSpec(cfg.freshIngestMessages);
     log(`ingest: fresh ${spec.messages.toLocaleString('en')}-message generate (every store came from the cache), then its floor…`);
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-ingest-'));
     try {
       fresh = { messages: spec.messages, messagesPerSecond: (await generate(dir, spec)).rate };
-      floor = measureIngestFloor(dir);
+      measured = floors(dir);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
   const ingestRate = biggestBuild ? biggestBuild.messagesPerSecond : fresh!.messagesPerSecond;
-  log(`  ${ingestRate.toLocaleString('en')} messages/s; floor ${floor.messagesPerSecond.toLocaleString('en')} messages/s`);
+  const { floor, cFloor } = measured;
+  log(`  ${ingestRate.toLocaleString('en')} messages/s; floor ${describeFloor(floor)}; in C ${'skipped' in cFloor ? `not measured: ${cFloor.skipped}` : describeFloor(cFloor)}`);
   const ingest: Report['ingest'] = {
     builds,
     fresh,
     rate: ingestRate,
     source: biggestBuild ? `building the ${biggestBuild.size} store` : `fresh ${fresh!.messages.toLocaleString('en')}-message generate`,
     floor,
+    cFloor,
   };
 
   if (loadAverageBefore[0]! > cpu.length * 0.5) {

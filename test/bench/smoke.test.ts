@@ -2,9 +2,10 @@
 // as `npm run bench -- --smoke` would, so the harness cannot rot unnoticed. Only
 // the report's structure is checked: numbers exist, not what they are.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../bench/report.ts';
@@ -13,6 +14,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'switchboard-bench-test-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
+const SQLITE_LIBRARY = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'sqlite3.a');
 const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 const ENDPOINTS = [
   'info',
@@ -90,6 +92,14 @@ describe('npm run bench -- --smoke', () => {
     const generated = r.ingest.fresh?.messages ?? r.ingest.builds.at(-1)!.messages;
     expect(r.ingest.floor.messages).toBeGreaterThanOrEqual(generated);
     expect(r.ingest.floor.messagesPerSecond).toBeGreaterThan(0);
+    // The C floor needs the static SQLite of a better-sqlite3 built from source (as npm ci
+    // builds it here, with no prebuilt binary to download) and a C compiler.
+    const c = r.ingest.cFloor!;
+    if (existsSync(SQLITE_LIBRARY)) {
+      expect('skipped' in c ? c.skipped : '').toBe('');
+      expect(!('skipped' in c) && c.messages).toBe(r.ingest.floor.messages);
+      expect(!('skipped' in c) && c.messagesPerSecond).toBeGreaterThan(0);
+    } else expect('skipped' in c && c.skipped).toMatch(/prebuilt/);
 
     expect(r.targets.length).toBeGreaterThanOrEqual(12);
     for (const t of r.targets) {
@@ -99,6 +109,7 @@ describe('npm run bench -- --smoke', () => {
 
     const text = readFileSync(join(out, md!), 'utf8');
     expect(text).toMatch(/floor: the same [\d,]+ messages replayed/);
+    expect(text).toMatch(/floor in C: (the same replay by SQLite's C API.*: [\d,]+ messages\/s|not measured)/);
     expect(text).toMatch(/\*\*Framework ceiling\*\* .*a minimal Fastify app [\d,]+ req\/s/);
     expect(readFileSync(join(out, 'latest.md'), 'utf8')).toBe(text);
     expect(text.split('\n')[0]).toMatch(/^# Switchboard benchmark/);
