@@ -84,11 +84,13 @@ int main(int argc, char **argv) {
     int n = 0;
     sqlite3_bind_int64(read, 1, after);
     sqlite3_bind_int(read, 2, batch);
-    while (sqlite3_step(read) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(read)) == SQLITE_ROW) {
       after = sqlite3_column_int64(read, 0);
       for (int c = 0; c < columns; c++) rows[(size_t)n * columns + c] = sqlite3_value_dup(sqlite3_column_value(read, c + 1));
       n++;
     }
+    if (rc != SQLITE_DONE) fail(source, "read");
     sqlite3_reset(read);
     if (n == 0) break;
 

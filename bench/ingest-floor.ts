@@ -21,6 +21,7 @@ import Database from 'better-sqlite3';
 import { openDatabase, placeholders } from '../src/store/sqlite/db.ts';
 import { INDEX_TEXT, INSERT_COLUMNS, INSERT_MESSAGE } from '../src/store/sqlite/messages.ts';
 import { BATCH as GENERATE_BATCH } from '../src/networks/sandbox/generate.ts';
+import { describeFloor } from './report.ts';
 import { REPO_ROOT } from './util.ts';
 
 export interface IngestFloor {
@@ -154,12 +155,6 @@ export function measureIngestFloorC(source: string, batch = GENERATE_BATCH, cach
   } finally {
     target.clean();
   }
-}
-
-/** "55,064 messages/s (a message: insert 9.9 µs, full-text 3.9 µs, commit 4.3 µs)" */
-export function describeFloor(f: IngestFloor): string {
-  const us = (v: number) => `${v.toFixed(1)} µs`;
-  return `${f.messagesPerSecond.toLocaleString('en')} messages/s (a message: insert ${us(f.perMessage.insert)}, full-text ${us(f.perMessage.index)}, commit ${us(f.perMessage.commit)})`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -215,6 +215,12 @@ export function evaluateTargets(r: Omit<Report, 'targets'>): Target[] {
 
 // ---------------------------------------------------------------- Markdown
 
+/** "55,064 messages/s (a message: insert 9.9 µs, full-text 3.9 µs, commit 4.3 µs)" */
+export function describeFloor(f: IngestFloor): string {
+  const us = (v: number) => `${v.toFixed(1)} µs`;
+  return `${fmtInt(f.messagesPerSecond)} messages/s (a message: insert ${us(f.perMessage.insert)}, full-text ${us(f.perMessage.index)}, commit ${us(f.perMessage.commit)})`;
+}
+
 export function renderMarkdown(r: Report, svgName: string): string {
   const L: string[] = [];
   const largest = r.sizes.at(-1)!;
@@ -325,19 +331,17 @@ export function renderMarkdown(r: Report, svgName: string): string {
   if (r.ingest.fresh) L.push(`- fresh ${fmtInt(r.ingest.fresh.messages)}-message generate into a temp dir: ${fmtInt(r.ingest.fresh.messagesPerSecond)} messages/s`);
   for (const s of r.sizes.filter((x) => x.cached)) L.push(`- (${s.label} store from the cache, built ${s.store.builtAt}: ${fmtInt(s.store.ingestRate)} messages/s then)`);
   const f = r.ingest.floor;
-  const us = (v: number) => `${v.toFixed(1)} µs`;
-  const perMessage = (x: IngestFloor) => `a message: insert ${us(x.perMessage.insert)}, full-text ${us(x.perMessage.index)}, commit ${us(x.perMessage.commit)}`;
   const share = (x: IngestFloor) => `${Math.round((r.ingest.rate / x.messagesPerSecond) * 100)} %`;
   L.push(
     `- floor: the same ${fmtInt(f.messages)} messages replayed right after into a fresh database by bare better-sqlite3 statements, as the store writes them ` +
-      `(\`bench/ingest-floor.ts\`): ${fmtInt(f.messagesPerSecond)} messages/s (${perMessage(f)}); \`sandbox generate\` reached ${share(f)} of it. ` +
+      `(\`bench/ingest-floor.ts\`): ${describeFloor(f)}; \`sandbox generate\` reached ${share(f)} of it. ` +
       'The floor is the ceiling of the schema and its full-text index on this machine: what generate adds on top is the corpus, core and the chats, members, events and read markers.',
   );
   const c = r.ingest.cFloor;
   if (c && 'skipped' in c) L.push(`- floor in C: not measured (${c.skipped}).`);
   else if (c) {
     L.push(
-      `- floor in C: the same replay by SQLite's C API, linked against better-sqlite3's own SQLite (\`bench/ingest-floor.c\`): ${fmtInt(c.messagesPerSecond)} messages/s (${perMessage(c)}); ` +
+      `- floor in C: the same replay by SQLite's C API, linked against better-sqlite3's own SQLite (\`bench/ingest-floor.c\`): ${describeFloor(c)}; ` +
         `generate reached ${share(c)} of it. This is SQLite's own work for these rows, schema and index: the difference from the floor above is the JavaScript binding ` +
         '(values converted and bound one call at a time, and `fold()` called back into JavaScript for every message; the C program folds ASCII case only, so it errs on the fast side).',
     );
