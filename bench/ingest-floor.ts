@@ -130,13 +130,16 @@ function cFloorProgram(cacheDir: string): string | SkippedFloor {
   const program = join(cacheDir, `ingest-floor-c-${key}`);
   if (existsSync(program)) return program;
   mkdirSync(cacheDir, { recursive: true });
-  try {
-    execFileSync('cc', ['-O2', '-o', program, code, `-I${headers}`, library, '-lpthread', '-lm', '-ldl'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (err) {
-    const e = err as { code?: string; stderr?: Buffer };
-    return { skipped: e.code === 'ENOENT' ? 'no C compiler (cc) on this machine' : `cc could not build bench/ingest-floor.c: ${e.stderr?.toString().trim().slice(0, 500)}` };
+  for (const compiler of ['cc', 'gcc', 'clang']) {
+    try {
+      execFileSync(compiler, ['-O2', '-o', program, code, `-I${headers}`, library, '-lpthread', '-lm', '-ldl'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      return program;
+    } catch (err) {
+      const e = err as { code?: string; stderr?: Buffer };
+      if (e.code !== 'ENOENT') return { skipped: `${compiler} could not build bench/ingest-floor.c: ${e.stderr?.toString().trim().slice(0, 500)}` };
+    }
   }
-  return program;
+  return { skipped: 'no C compiler (cc, gcc or clang) on this machine' };
 }
 
 /** The same replay as measureIngestFloor, by SQLite's C API (bench/ingest-floor.c). */
