@@ -6,7 +6,6 @@
 //   route, no hooks, no plugins: what Switchboard's HTTP framework costs before any
 //   of Switchboard's code runs.
 import { createServer } from 'node:http';
-import Fastify from 'fastify';
 import type { BaselineRoute } from './baseline-http.ts';
 
 type Response = { status: number; headers: Record<string, string | number>; body: Buffer };
@@ -15,6 +14,8 @@ const kind = process.argv[2] === 'fastify' ? 'fastify' : 'node';
 
 async function listen(): Promise<number> {
   if (kind === 'fastify') {
+    // Loaded only here: the bare server's process holds nothing but node:http.
+    const { default: Fastify } = await import('fastify');
     const app = Fastify({ keepAliveTimeout: 60_000 });
     app.all('*', (req, reply) => {
       const r = routes.get(`${req.method} ${req.url}`);

@@ -12,7 +12,7 @@
 //   node --import tsx bench/ingest-floor.ts <data-dir or .db of a generated store> [batch, default: generate's]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -61,6 +61,7 @@ function replayTarget(src: Database.Database, label: string): { file: string; cl
   return { file, clean };
 }
 
+/** The floor from the milliseconds each step took over `messages`. */
 const floorOf = (messages: number, ms: { insert: number; index: number; commit: number }): IngestFloor => {
   const seconds = (ms.insert + ms.index + ms.commit) / 1000;
   const us = (v: number) => (v * 1000) / Math.max(1, messages);
@@ -130,6 +131,8 @@ function cFloorProgram(cacheDir: string): string | SkippedFloor {
   const program = join(cacheDir, `ingest-floor-c-${key}`);
   if (existsSync(program)) return program;
   mkdirSync(cacheDir, { recursive: true });
+  // Builds from an older source or library are never used again.
+  for (const f of readdirSync(cacheDir)) if (f.startsWith('ingest-floor-c-')) rmSync(join(cacheDir, f), { force: true });
   for (const compiler of ['cc', 'gcc', 'clang']) {
     try {
       execFileSync(compiler, ['-O2', '-o', program, code, `-I${headers}`, library, '-lpthread', '-lm', '-ldl'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -152,9 +155,8 @@ export function measureIngestFloorC(source: string, batch = GENERATE_BATCH, cach
   src.close();
   try {
     const out = execFileSync(program, [file, target.file, INSERT_MESSAGE, INDEX_TEXT, INSERT_COLUMNS.join(', '), String(batch)], { encoding: 'utf8' });
-    const r = JSON.parse(out) as { messages: number; insert: number; index: number; commit: number };
-    const ms = (us: number) => (us * r.messages) / 1000;
-    return floorOf(r.messages, { insert: ms(r.insert), index: ms(r.index), commit: ms(r.commit) });
+    const { messages, ...ms } = JSON.parse(out) as { messages: number; insert: number; index: number; commit: number };
+    return floorOf(messages, ms);
   } finally {
     target.clean();
   }

@@ -417,14 +417,15 @@ export async function runBench(opts: RunOptions): Promise<{ report: Report; file
 
   // Ingest: the rates of stores built now; otherwise a fresh generate into a temp dir.
   // Either way, the same rows replayed with bare statements right after: the floor.
-  const builds = stores.filter((s) => s.built).map((s) => ({ size: s.spec.label, messages: s.spec.messages, messagesPerSecond: s.meta.ingestRate }));
+  const built = stores.filter((s) => s.built);
+  const builds = built.map((s) => ({ size: s.spec.label, messages: s.spec.messages, messagesPerSecond: s.meta.ingestRate }));
   const biggestBuild = builds.at(-1);
   let fresh: Report['ingest']['fresh'] = null;
   const floors = (source: string) => ({ floor: measureIngestFloor(source), cFloor: measureIngestFloorC(source) });
   let measured: { floor: IngestFloor; cFloor: IngestFloor | SkippedFloor };
   if (biggestBuild) {
     log(`ingest floor: the ${biggestBuild.size} store's rows replayed with bare statements (better-sqlite3, then C)…`);
-    measured = floors(stores.find((s) => s.spec.label === biggestBuild.size)!.dbFile);
+    measured = floors(built.at(-1)!.dbFile);
   } else {
     const spec = storeSpec(cfg.freshIngestMessages);
     log(`ingest: fresh ${spec.messages.toLocaleString('en')}-message generate (every store came from the cache), then its floor…`);

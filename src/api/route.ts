@@ -6,10 +6,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../core/core.ts';
 
 export type Scope = 'public' | 'read' | 'write';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Sends JSON that is already text (a cached serialization), as Fastify would send an object. */
 export const sendJSON = (reply: FastifyReply, json: string | Buffer) => reply.type('application/json; charset=utf-8').send(json);
-export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 type Obj = z.ZodObject;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
