@@ -442,6 +442,63 @@ describe('inserting messages', () => {
     expect(repo.db.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 2 });
   });
 
+  it('a large mixed batch ends as the same messages one at a time would: new, duplicate, same-millisecond', async () => {
+    // A batch is the store's fast path (one transaction, counters and full-text index
+    // once per batch); whatever it does inside, it must end as one call per message would.
+    const build = (chats: ChatRecord[], stored: MessageInsert[]) => {
+      const [a, b] = chats;
+      const out: MessageInsert[] = [];
+      for (let i = 0; i < 140; i++) {
+        const chat = i % 3 ? a! : b!;
+        const kind = i % 10;
+        if (i < 40) out.push(msg(chat, { timestamp: T0 + 2_000_000 + i * 1000 })); // a run of new messages first
+        else if (kind === 1) out.push({ ...stored[i % stored.length]! }); // seen before, by ID
+        else if (kind === 2) out.push({ ...msg(chat, { remoteID: null, pendingID: stored[i % stored.length]!.pendingID }), chatLocalID: stored[i % stored.length]!.chatLocalID }); // by pending ID
+        else if (kind === 3) out.push({ ...out[out.length - 1]! }); // twice in the batch
+        else if (kind === 4) out.push(msg(chat, { timestamp: T0 + 5_000_000 })); // the same millisecond, again and again
+        else if (kind === 5) {
+          // Twice in the batch, the first copy in a millisecond taken before, the second not:
+          // the first is stored (under the next free key), the second is the duplicate.
+          const first = msg(chat, { timestamp: stored[0]!.timestamp, pendingID: `twice-${i}` });
+          out.push(first, { ...first, timestamp: T0 + 3_000_000 + i * 1000 });
+          const again = msg(chat, { timestamp: stored[1]!.timestamp, pendingID: `again-${i}` });
+          out.push(again, { ...msg(chat, { timestamp: T0 + 4_000_000 + i * 1000 }), pendingID: again.pendingID });
+        } else out.push(msg(chat, { timestamp: T0 + 1_000_000 + ((i * 7919) % 100) * 1000, isSender: i % 7 === 0, mentionsSelf: i % 11 === 0 }));
+      }
+      return out;
+    };
+    const chats = await setup(2);
+    const stored = Array.from({ length: 5 }, (_, i) => msg(chats[i % 2]!, { pendingID: `p${i}`, timestamp: T0 + 1_000_000 + i * 1000 }));
+    await repo.insertMessages(stored);
+    const batch = build(chats, stored);
+    expect(batch.length).toBeGreaterThan(150);
+    const together = await repo.insertMessages(batch);
+
+    // The same history, one message per call, in a second store.
+    const other = openSqliteRepository(join(dir, 'one-by-one.sqlite'));
+    try {
+      await other.putAccount(account());
+      for (const c of chats) await other.upsertChat(chatInput('acc1', c.remoteID!));
+      await other.insertMessages(stored);
+      const single = [];
+      for (const m of batch) single.push(...(await other.insertMessages([m])));
+      const outcome = (rs: typeof together) => rs.map((r) => ({ id: r.id, sortKey: r.sortKey, inserted: r.inserted }));
+      expect(outcome(together)).toEqual(outcome(single));
+      expect(together.filter((r) => !r.inserted).length).toBeGreaterThanOrEqual(20);
+      // Each result names the row that holds its message.
+      for (const r of together) expect((await repo.getMessageByRowID(r.rowID))?.id).toBe(r.id);
+      const rows = (db: Database.Database) => db.prepare('SELECT chat_local_id, id, pending_id, sort_key, plain FROM messages ORDER BY sort_key').all();
+      expect(rows(repo.db)).toEqual(rows(other.db));
+      const counters = (db: Database.Database) => db.prepare('SELECT local_id, unread_count, unread_mentions_count, last_activity, last_read_sort_key FROM chats ORDER BY local_id').all();
+      expect(counters(repo.db)).toEqual(counters(other.db));
+      const search = async (r: SqliteRepository) => (await r.searchMessages({ text: 'message', direction: 'before', limit: 500, excludeLowPriority: false, includeMuted: true })).items.map((m) => m.sortKey);
+      expect(await search(repo)).toEqual(await search(other));
+      expect((await search(repo)).length).toBe((rows(repo.db) as unknown[]).length);
+    } finally {
+      other.close();
+    }
+  });
+
   it('stores and returns every field, and finds a message by ID, pending ID or network ID', async () => {
     const [c] = await setup();
     const input = msg(c!, {
