@@ -1,7 +1,7 @@
 // The benchmark report: one JSON document (everything measured), a Markdown
 // rendering that starts with the performance targets, and a hand-written SVG of
 // p50 latency against store size.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FloorResult } from './floor.ts';
 import type { IngestFloor, SkippedFloor } from './ingest-floor.ts';
@@ -455,9 +455,21 @@ export function renderSvg(r: Report): string {
 
 // ---------------------------------------------------------------- files
 
+/**
+ * `<date>-<commit>`, or `<date>-<commit>-2`, `-3`… for further runs of one commit on
+ * one day: on a machine whose speed drifts, a second run adds to the record instead
+ * of overwriting the first.
+ */
+function reportBase(r: Report, dir: string): string {
+  const first = `${r.date}-${r.commit}`;
+  let base = first;
+  for (let n = 2; existsSync(join(dir, `${base}.json`)); n++) base = `${first}-${n}`;
+  return base;
+}
+
 export function writeReport(r: Report, dir: string): { json: string; markdown: string; svg: string; latest: string } {
   mkdirSync(dir, { recursive: true });
-  const base = `${r.date}-${r.commit}`;
+  const base = reportBase(r, dir);
   const files = { json: join(dir, `${base}.json`), markdown: join(dir, `${base}.md`), svg: join(dir, `${base}.svg`), latest: join(dir, 'latest.md') };
   writeFileSync(files.json, `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(files.svg, renderSvg(r));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../bench/report.ts';
+import { writeReport, type Report } from '../../bench/report.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'switchboard-bench-test-'));
@@ -121,5 +121,14 @@ describe('npm run bench -- --smoke', () => {
     expect(chart).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(chart).toContain('<circle');
     expect(chart.trim().endsWith('</svg>')).toBe(true);
+
+    // A second report of the same commit on the same day is kept beside the first.
+    const again = writeReport(r, out);
+    const second = md!.replace(/\.md$/, '-2');
+    expect(again.markdown).toBe(join(out, `${second}.md`));
+    expect(readFileSync(join(out, md!), 'utf8')).toBe(text);
+    expect(readFileSync(again.markdown, 'utf8')).toContain(`](${second}.svg)`);
+    expect(readFileSync(join(out, 'latest.md'), 'utf8')).toBe(readFileSync(again.markdown, 'utf8'));
+    expect(readdirSync(out).filter((f) => f.startsWith(second)).sort()).toEqual([`${second}.json`, `${second}.md`, `${second}.svg`]);
   });
 });
