@@ -43,7 +43,8 @@ export function messageType(attachments: RemoteAttachment[]): string {
 }
 
 export function mediaFlags(attachments: Array<{ mimeType?: string; type?: string }>, plain: string | null): number {
-  let flags = plain && LINK.test(plain) ? MEDIA_LINK : 0;
+  // The includes() spares most texts the regular expression (a million times in a generated corpus).
+  let flags = plain?.includes('://') && LINK.test(plain) ? MEDIA_LINK : 0;
   for (const a of attachments) {
     const top = a.mimeType?.split('/')[0];
     flags |= top === 'image' ? MEDIA_IMAGE : top === 'video' ? MEDIA_VIDEO : MEDIA_FILE;
@@ -302,7 +303,7 @@ export class Ingest {
     if (!chat) return;
     const upTo = e.upToRemoteID ? await this.core.repo.getMessage(chat.localID, messageID(chat.id, e.upToRemoteID)) : undefined;
     await this.core.repo.setReadMarker(chat.localID, upTo?.sortKey ?? null);
-    await this.core.repo.updateChatState(chat.localID, { isMarkedUnread: false });
+    if (chat.isMarkedUnread) await this.core.repo.updateChatState(chat.localID, { isMarkedUnread: false });
     this.core.events.emit('chat.upserted', chat.id, [chat.id]);
   }
 }
