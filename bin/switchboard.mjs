@@ -6,12 +6,41 @@
 // Runs the bundled JavaScript in dist/ (built by `npm run build`, which `npm ci`
 // runs) when it is at least as new as every source file; otherwise runs the
 // TypeScript sources through tsx, so an edited checkout never runs stale code.
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const built = join(root, 'dist', 'cli', 'main.js');
+// `sandbox generate` is the opposite case: it keeps each batch of 50,000 messages
+// alive while building and writing it, and small semi-spaces copy that batch from
+// space to space over and over. V8 takes the flag only at start, so that command
+// runs in a child started with larger ones (signals passed on, exit status returned).
+const BULK_HEAP = '--max-semi-space-size=64';
+const args = process.argv.slice(2);
+if (args[0] === 'sandbox' && args[1] === 'generate' && !process.execArgv.includes(BULK_HEAP)) {
+  const child = spawn(process.execPath, [BULK_HEAP, fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, () => child.kill(s));
+  child.on('exit', (code, signal) => {
+    if (!signal) process.exit(code ?? 1);
+    for (const s of signals) process.removeAllListeners(s);
+    process.kill(process.pid, signal);
+  });
+} else {
+  await run();
+}
+
+async function run() {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const built = join(root, 'dist', 'cli', 'main.js');
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(root, 'src'))) {
+    await import(built);
+  } else {
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import('../src/cli/main.ts');
+  }
+}
 
 function newest(dir) {
   let latest = 0;
@@ -20,12 +49,4 @@ function newest(dir) {
     latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
   }
   return latest;
-}
-
-if (existsSync(built) && statSync(built).mtimeMs >= newest(join(root, 'src'))) {
-  await import(built);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/cli/main.ts');
 }

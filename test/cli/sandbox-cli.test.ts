@@ -1,8 +1,8 @@
 // `switchboard sandbox …` as a person uses it: real CLI processes against a real
 // server (started in-process here), their effect checked through the official SDK;
 // and `sandbox generate` filling a fresh data directory that a server then serves.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -262,5 +262,33 @@ describe('switchboard sandbox generate', () => {
     const counts = (r: Result) => GENERATED.exec(r.stdout)!.slice(1, 4).map(num);
     expect(counts(a)).toEqual([300, 8, counts(a)[2]]);
     expect(counts(b)).toEqual(counts(a));
+  });
+
+  // bin/switchboard.mjs runs generate in a child with larger semi-spaces; the child is
+  // found by its command line in /proc.
+  it.runIf(process.platform === 'linux')('runs in a child with a larger young generation, which a signal to the command stops as well', async () => {
+    const dir = freshDir();
+    const command = spawn(process.execPath, [BIN, 'sandbox', 'generate', '--chats', '1000', '--messages', '5000000', '--data-dir', dir], { stdio: 'ignore' });
+    const ended = new Promise<NodeJS.Signals | null>((resolve) => command.on('exit', (_code, signal) => resolve(signal)));
+    const children = async () =>
+      readdirSync('/proc')
+        .filter((pid) => /^\d+$/.test(pid) && Number(pid) !== command.pid)
+        .filter((pid) => {
+          try {
+            const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+            return args.includes(dir) && args.includes('--max-semi-space-size=64');
+          } catch {
+            return false; // gone meanwhile
+          }
+        });
+    try {
+      await waitFor(children, (c) => c.length === 1, 'the generate child');
+      command.kill('SIGTERM');
+      expect(await ended).toBe('SIGTERM');
+      await waitFor(children, (c) => c.length === 0, 'the generate child to stop');
+    } finally {
+      command.kill('SIGKILL');
+      for (const pid of await children()) process.kill(Number(pid), 'SIGKILL'); // left running by a failure
+    }
   });
 });
