@@ -466,7 +466,7 @@ describe('inserting messages', () => {
           const first = msg(chat, { timestamp: stored[0]!.timestamp, pendingID: `twice-${i}` });
           out.push(first, { ...first, timestamp: T0 + 3_000_000 + i * 1000 });
           const again = msg(chat, { timestamp: stored[1]!.timestamp, pendingID: `again-${i}` });
-          out.push(again, { ...msg(chat, { timestamp: T0 + 4_000_000 + i * 1000 }), pendingID: again.pendingID });
+          out.push(again, msg(chat, { timestamp: T0 + 4_000_000 + i * 1000, pendingID: again.pendingID }));
         } else out.push(msg(chat, { timestamp: T0 + 1_000_000 + ((i * 7919) % 100) * 1000, isSender: i % 7 === 0 && chat === a, mentionsSelf: i % 11 === 0 }));
       }
       return out;
