@@ -266,7 +266,7 @@ describe('switchboard sandbox generate', () => {
 
   // bin/switchboard.mjs runs generate in a child with larger semi-spaces; the child is
   // found by its command line in /proc.
-  it.runIf(process.platform === 'linux')('runs in a child with a larger young generation, which a signal to the command stops as well', async () => {
+  it.runIf(process.platform === 'linux')('runs in a child with a larger young generation, which a signal to the command stops as well', { timeout: 90_000 }, async () => {
     const dir = freshDir();
     const command = spawn(process.execPath, [BIN, 'sandbox', 'generate', '--chats', '1000', '--messages', '5000000', '--data-dir', dir], { stdio: 'ignore' });
     const ended = new Promise<NodeJS.Signals | null>((resolve) => command.on('exit', (_code, signal) => resolve(signal)));
@@ -281,11 +281,13 @@ describe('switchboard sandbox generate', () => {
             return false; // gone meanwhile
           }
         });
+    // Generous waits: with the rest of the suite writing, a process starting up or
+    // blocked in a disk write took over 5 s to appear or to act on a signal.
     try {
-      await waitFor(children, (c) => c.length === 1, 'the generate child');
+      await waitFor(children, (c) => c.length === 1, 'the generate child', 30_000);
       command.kill('SIGTERM');
       expect(await ended).toBe('SIGTERM');
-      await waitFor(children, (c) => c.length === 0, 'the generate child to stop');
+      await waitFor(children, (c) => c.length === 0, 'the generate child to stop', 30_000);
     } finally {
       command.kill('SIGKILL');
       for (const pid of await children()) process.kill(Number(pid), 'SIGKILL'); // left running by a failure
