@@ -18,9 +18,13 @@ import { fileURLToPath } from 'node:url';
 const BULK_HEAP = '--max-semi-space-size=64';
 const args = process.argv.slice(2);
 if (args[0] === 'sandbox' && args[1] === 'generate' && !process.execArgv.includes(BULK_HEAP)) {
-  const child = spawn(process.execPath, [BULK_HEAP, fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
+  // The handlers go in before the spawn: a signal that came between the two would kill
+  // this process by default and leave the child running on its own. One that arrives
+  // during the spawn is handled on the next turn of the event loop, with `child` set.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  let child;
   for (const s of signals) process.on(s, () => child.kill(s));
+  child = spawn(process.execPath, [BULK_HEAP, fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!signal) process.exit(code ?? 1);
     for (const s of signals) process.removeAllListeners(s);
