@@ -16,15 +16,24 @@ import { fileURLToPath } from 'node:url';
 // space to space over and over. V8 takes the flag only at start, so that command
 // runs in a child started with larger ones (signals passed on, exit status returned).
 const BULK_HEAP = '--max-semi-space-size=64';
+const CHILD = 'SWITCHBOARD_GENERATE_CHILD'; // set in the child's environment
 const args = process.argv.slice(2);
-if (args[0] === 'sandbox' && args[1] === 'generate' && !process.execArgv.includes(BULK_HEAP)) {
+if (process.env[CHILD]) {
+  delete process.env[CHILD];
+  watchLauncher();
+  await run();
+} else if (args[0] === 'sandbox' && args[1] === 'generate') {
   // The handlers go in before the spawn: a signal that came between the two would kill
   // this process by default and leave the child running on its own. One that arrives
   // during the spawn is handled on the next turn of the event loop, with `child` set.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   let child;
   for (const s of signals) process.on(s, () => child.kill(s));
-  child = spawn(process.execPath, [BULK_HEAP, fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
+  // The IPC channel carries nothing: it closes when this process ends, however it ends.
+  child = spawn(process.execPath, [BULK_HEAP, fileURLToPath(import.meta.url), ...args], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [CHILD]: '1' },
+  });
   child.on('exit', (code, signal) => {
     if (!signal) process.exit(code ?? 1);
     for (const s of signals) process.removeAllListeners(s);
@@ -32,6 +41,19 @@ if (args[0] === 'sandbox' && args[1] === 'generate' && !process.execArgv.include
   });
 } else {
   await run();
+}
+
+/**
+ * In the child: when the launcher dies without passing on a signal (SIGKILL), stop
+ * too, rather than go on writing to the store unseen. The generator lets the event
+ * loop turn between batches, so this is noticed within one. The channel may have
+ * closed already while this module was loading (a launcher killed at once).
+ */
+function watchLauncher() {
+  const stop = () => process.kill(process.pid, 'SIGTERM');
+  if (!process.connected) return stop();
+  process.channel.unref(); // the channel alone must not keep this process alive
+  process.once('disconnect', stop);
 }
 
 async function run() {

@@ -2,7 +2,7 @@
 // server (started in-process here), their effect checked through the official SDK;
 // and `sandbox generate` filling a fresh data directory that a server then serves.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -266,9 +266,9 @@ describe('switchboard sandbox generate', () => {
 
   // bin/switchboard.mjs runs generate in a child with larger semi-spaces; the child is
   // found by its command line in /proc.
-  it.runIf(process.platform === 'linux')('runs in a child with a larger young generation, which a signal to the command stops as well', { timeout: 90_000 }, async () => {
+  const generateChild = () => {
     const dir = freshDir();
-    const command = spawn(process.execPath, [BIN, 'sandbox', 'generate', '--chats', '1000', '--messages', '5000000', '--data-dir', dir], { stdio: 'ignore' });
+    const command = spawn(process.execPath, [BIN, 'sandbox', 'generate', '--chats', '1000', '--messages', '10000000', '--data-dir', dir], { stdio: 'ignore' });
     const ended = new Promise<NodeJS.Signals | null>((resolve) => command.on('exit', (_code, signal) => resolve(signal)));
     const children = async () =>
       readdirSync('/proc')
@@ -281,17 +281,48 @@ describe('switchboard sandbox generate', () => {
             return false; // gone meanwhile
           }
         });
-    // The signal is sent as soon as the child shows: before the launcher installed its
-    // handlers first, a signal in that moment killed the launcher alone (seen in CI).
-    // Generous waits, for a machine loaded by the rest of the suite.
+    const cleanUp = async () => {
+      command.kill('SIGKILL');
+      for (const pid of await children()) process.kill(Number(pid), 'SIGKILL'); // left running by a failure
+    };
+    return { dir, command, ended, children, cleanUp };
+  };
+
+  // The signal is sent as soon as the child shows: before the launcher installed its
+  // handlers first, a signal in that moment killed the launcher alone (seen in CI).
+  // Generous waits, for a machine loaded by the rest of the suite.
+  it.runIf(process.platform === 'linux')('runs in a child with a larger young generation, which a signal to the command stops as well', { timeout: 90_000 }, async () => {
+    const { command, ended, children, cleanUp } = generateChild();
     try {
       await waitFor(children, (c) => c.length === 1, 'the generate child', 30_000);
       command.kill('SIGTERM');
       expect(await ended).toBe('SIGTERM');
       await waitFor(children, (c) => c.length === 0, 'the generate child to stop', 30_000);
     } finally {
+      await cleanUp();
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('the generate child stops when the command is killed outright (SIGKILL, which cannot be passed on)', { timeout: 90_000 }, async () => {
+    const { dir, command, ended, children, cleanUp } = generateChild();
+    const written = () => {
+      try {
+        return statSync(join(dir, 'switchboard.db-wal')).size;
+      } catch {
+        return 0;
+      }
+    };
+    try {
+      // Killed once messages are being written: from then on the child's only work is the generate loop.
+      await waitFor(async () => written(), (bytes) => bytes > 10_000_000, 'the generate child to write messages', 30_000);
+      expect(await children()).toHaveLength(1);
       command.kill('SIGKILL');
-      for (const pid of await children()) process.kill(Number(pid), 'SIGKILL'); // left running by a failure
+      expect(await ended).toBe('SIGKILL');
+      // Within a few batches: without its turn of the event loop per batch, the child
+      // noticed only between accounts, after 2.5M messages each (some 50 s) here.
+      await waitFor(children, (c) => c.length === 0, 'the generate child to stop', 15_000);
+    } finally {
+      await cleanUp();
     }
   });
 });

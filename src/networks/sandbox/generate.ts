@@ -81,6 +81,10 @@ export async function generateCorpus(ctx: ConnectorContext, profile: SandboxProf
     pendingCount = 0;
     reads = [];
     opts.onProgress?.(done, opts.messages);
+    // Nothing above need wait for I/O, so a whole run could pass without the event loop
+    // turning once: give it a turn per batch, so that events (the launcher of
+    // bin/switchboard.mjs going away) are handled during the run, not after it.
+    await new Promise((resolve) => setImmediate(resolve));
   };
   for (let c = 0; c < opts.chats; c++) {
     const isGroup = groups[c]!;
