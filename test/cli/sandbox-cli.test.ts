@@ -305,7 +305,7 @@ describe('switchboard sandbox generate', () => {
 
   it.runIf(process.platform === 'linux')('the generate child stops when the command is killed outright (SIGKILL, which cannot be passed on)', { timeout: 90_000 }, async () => {
     const { dir, command, ended, children, cleanUp } = generateChild();
-    const written = () => {
+    const written = async () => {
       try {
         return statSync(join(dir, 'switchboard.db-wal')).size;
       } catch {
@@ -314,7 +314,7 @@ describe('switchboard sandbox generate', () => {
     };
     try {
       // Killed once messages are being written: from then on the child's only work is the generate loop.
-      await waitFor(async () => written(), (bytes) => bytes > 10_000_000, 'the generate child to write messages', 30_000);
+      await waitFor(written, (bytes) => bytes > 10_000_000, 'the generate child to write messages', 30_000);
       expect(await children()).toHaveLength(1);
       command.kill('SIGKILL');
       expect(await ended).toBe('SIGKILL');

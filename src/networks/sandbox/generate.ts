@@ -2,6 +2,7 @@
 // (a few huge, most small), groups of up to hundreds of people, everyday message
 // text and some media, written through core like any history a connector hands
 // over. Deterministic for a seed.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ConnectorContext, RemoteAttachment, RemoteMessage, RemoteUser } from '../connector.ts';
 import { generateMessageText, makeAttachment, randomFullName } from './corpus.ts';
 import type { SandboxProfile } from './profiles.ts';
@@ -82,9 +83,9 @@ export async function generateCorpus(ctx: ConnectorContext, profile: SandboxProf
     reads = [];
     opts.onProgress?.(done, opts.messages);
     // Nothing above need wait for I/O, so a whole run could pass without the event loop
-    // turning once: give it a turn per batch, so that events (the launcher of
-    // bin/switchboard.mjs going away) are handled during the run, not after it.
-    await new Promise((resolve) => setImmediate(resolve));
+    // turning once: a turn per batch lets the process handle events during the run
+    // (such as bin/switchboard.mjs's launcher going away), not after it.
+    await nextTurn();
   };
   for (let c = 0; c < opts.chats; c++) {
     const isGroup = groups[c]!;
