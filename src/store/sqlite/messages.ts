@@ -19,6 +19,13 @@ export const INSERT_COLUMNS = [
 ] as const;
 export const INSERT_MESSAGE = `INSERT OR IGNORE INTO messages (${INSERT_COLUMNS.join(', ')}) VALUES (${placeholders(INSERT_COLUMNS.length)})`;
 /**
+ * fold(plain), without calling into JavaScript for ASCII text (most messages: the
+ * calls were about a quarter of the time indexing took). fold() only lowercases ASCII,
+ * and the tokenizer lowercases it anyway, so either way the index gets the same
+ * words, and the triggers that delete a message's words by fold(old.plain) find them.
+ */
+const FOLDED_PLAIN = 'CASE WHEN length(plain) = octet_length(plain) THEN plain ELSE fold(plain) END';
+/**
  * Indexes the text of the rows inserted from one row ID to another, in rowid (sort
  * key) order: FTS5 writes out what it holds in memory as a new segment whenever a
  * rowid is lower than the one before, and the messages of a batch come chat after
@@ -26,7 +33,7 @@ export const INSERT_MESSAGE = `INSERT OR IGNORE INTO messages (${INSERT_COLUMNS.
  * hundreds of small segments, and merging them cost more than indexing the text.
  */
 export const INDEX_TEXT = `INSERT INTO messages_fts(rowid, text)
-  SELECT sort_key, fold(plain) FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL ORDER BY sort_key`;
+  SELECT sort_key, ${FOLDED_PLAIN} FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL ORDER BY sort_key`;
 
 /** `ownTransaction` runs a batch as a transaction of its own, also during a bulk load (see bulk.ts). */
 export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = (run) => run()) {
