@@ -28,8 +28,9 @@ static double seconds(void) {
   return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* The index statement calls fold(). This one only lowercases ASCII, less work than
-   the store's (which also strips accents), so this floor errs on the fast side. */
+/* The index statement calls fold() for text that is not all ASCII. This one only
+   lowercases ASCII, less work than the store's (which also strips accents), so this
+   floor errs on the fast side. */
 static void fold(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
