@@ -155,22 +155,6 @@ describe('migrations', () => {
     repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
-  it('creates a database with 16 KiB pages, and opens one made with another size as it is', async () => {
-    expect(repo.db.pragma('page_size', { simple: true })).toBe(16384);
-    repo.close();
-    rmSync(file, { force: true });
-    const old = new Database(file);
-    old.pragma('page_size = 4096');
-    old.pragma('journal_mode = WAL');
-    old.exec('CREATE TABLE kept (x)');
-    old.close();
-    repo = openSqliteRepository(file);
-    expect(repo.db.pragma('page_size', { simple: true })).toBe(4096);
-    expect(userVersion(repo.db)).toBe(MIGRATIONS.length);
-    const [c] = await setup();
-    expect((await insertOne(msg(c!, { plain: 'still works' }))).plain).toBe('still works');
-  });
-
   it('refuses a database from a newer Switchboard, saying so', () => {
     repo.close();
     const raw = new Database(file);
