@@ -398,25 +398,10 @@ export async function runBench(opts: RunOptions): Promise<{ report: Report; file
   const stores: Store[] = [];
   for (const n of cfg.sizes) stores.push(await ensureStore(storeSpec(n)));
 
-  const notes: string[] = [];
-  const [load, baseline, framework] = await Promise.all([LoadGenerator.start(), BaselineServer.start('node'), BaselineServer.start('fastify')]);
-  const tools: Tools = { cfg, load, baseline, framework, notes };
-  const sizes: SizeResult[] = [];
-  const endpoints: EndpointResult[] = [];
-  let live: LiveLevel[] = [];
-  try {
-    for (const [i, store] of stores.entries()) {
-      const r = await benchSize(tools, store, i === stores.length - 1);
-      sizes.push(r.size);
-      endpoints.push(...r.endpoints);
-      if (r.live) live = r.live;
-    }
-  } finally {
-    await Promise.all([load.close(), baseline.close(), framework.close()]);
-  }
-
   // Ingest: the rates of stores built now; otherwise a fresh generate into a temp dir.
-  // Either way, the same rows replayed with bare statements right after: the floor.
+  // Either way, the same rows replayed with bare statements right after, before the
+  // endpoints: the floor. This VM's speed swings by half within minutes, so a floor
+  // measured after the endpoints' eight minutes could come from another phase.
   const built = stores.filter((s) => s.built);
   const builds = built.map((s) => ({ size: s.spec.label, messages: s.spec.messages, messagesPerSecond: s.meta.ingestRate }));
   const biggestBuild = builds.at(-1);
@@ -448,6 +433,23 @@ export async function runBench(opts: RunOptions): Promise<{ report: Report; file
     floor,
     cFloor,
   };
+
+  const notes: string[] = [];
+  const [load, baseline, framework] = await Promise.all([LoadGenerator.start(), BaselineServer.start('node'), BaselineServer.start('fastify')]);
+  const tools: Tools = { cfg, load, baseline, framework, notes };
+  const sizes: SizeResult[] = [];
+  const endpoints: EndpointResult[] = [];
+  let live: LiveLevel[] = [];
+  try {
+    for (const [i, store] of stores.entries()) {
+      const r = await benchSize(tools, store, i === stores.length - 1);
+      sizes.push(r.size);
+      endpoints.push(...r.endpoints);
+      if (r.live) live = r.live;
+    }
+  } finally {
+    await Promise.all([load.close(), baseline.close(), framework.close()]);
+  }
 
   if (loadAverageBefore[0]! > cpu.length * 0.5) {
     notes.push(
