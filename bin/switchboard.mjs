@@ -18,8 +18,11 @@ import { fileURLToPath } from 'node:url';
 const BULK_HEAP = '--max-semi-space-size=64';
 const CHILD = 'SWITCHBOARD_GENERATE_CHILD'; // set in the child's environment
 const args = process.argv.slice(2);
-if (process.env[CHILD]) {
-  delete process.env[CHILD];
+// Only a process started with the IPC channel below is the child: the variable alone,
+// left in a shell's environment, would make every command stop itself at once.
+const isChild = process.env[CHILD] !== undefined && process.send !== undefined;
+delete process.env[CHILD];
+if (isChild) {
   watchLauncher();
   await run();
 } else if (args[0] === 'sandbox' && args[1] === 'generate') {

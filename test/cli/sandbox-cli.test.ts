@@ -303,6 +303,11 @@ describe('switchboard sandbox generate', () => {
     }
   });
 
+  it('a stray SWITCHBOARD_GENERATE_CHILD in the environment, with no launcher behind it, changes nothing', async () => {
+    const { stdout } = await exec(process.execPath, [BIN, '--version'], { env: { ...process.env, SWITCHBOARD_GENERATE_CHILD: '1' }, timeout: 60_000 });
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it.runIf(process.platform === 'linux')('the generate child stops when the command is killed outright (SIGKILL, which cannot be passed on)', { timeout: 90_000 }, async () => {
     const { dir, command, ended, children, cleanUp } = generateChild();
     const written = async () => {
