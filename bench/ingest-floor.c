@@ -3,11 +3,13 @@
  * store replayed through the store's own insert and full-text statements by
  * SQLite's C API, linked against the very SQLite library better-sqlite3 built
  * (same version, same compile options). bench/ingest-floor.ts prepares the target
- * database (schema, accounts, chats), compiles this file and runs it; beside the
+ * store (schema, accounts, chats, and the full-text index's empty file beside it,
+ * which the setup SQL attaches), compiles this file and runs it; beside the
  * better-sqlite3 floor it shows what the JavaScript binding costs, and that the
  * generate target is a matter of SQLite's own work on this machine.
  *
- * Usage: ingest-floor-c <source .db> <target .db> <insert SQL> <index SQL> <columns> <batch>
+ * Usage: ingest-floor-c <source .db> <target .db> <setup SQL> <insert SQL> <index SQL> <columns> <batch>
+ * The setup SQL runs after the pragmas, before anything is prepared.
  * Prints one JSON line: messages, and the milliseconds spent in inserts, the index statement and commits.
  */
 #include <stdio.h>
@@ -54,11 +56,12 @@ static void exec(const char *sql) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 7) {
-    fprintf(stderr, "usage: %s <source .db> <target .db> <insert SQL> <index SQL> <columns> <batch>\n", argv[0]);
+  if (argc != 8) {
+    fprintf(stderr, "usage: %s <source .db> <target .db> <setup SQL> <insert SQL> <index SQL> <columns> <batch>\n", argv[0]);
     return 2;
   }
-  int batch = atoi(argv[6]);
+  const char *setup = argv[3], *insertSQL = argv[4], *indexSQL = argv[5], *insertColumns = argv[6];
+  int batch = atoi(argv[7]);
   sqlite3 *source;
   if (sqlite3_open_v2(argv[1], &source, SQLITE_OPEN_READONLY, 0) != SQLITE_OK) fail(source, argv[1]);
   if (sqlite3_open(argv[2], &target) != SQLITE_OK) fail(target, argv[2]);
@@ -66,14 +69,15 @@ int main(int argc, char **argv) {
   /* The pragmas of openDatabase (src/store/sqlite/db.ts), with synchronous=OFF as in a bulk load. */
   exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
        "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456;");
+  exec(setup);
 
   /* Rows are read a batch at a time (untimed): the row ID first, then the insert's columns. */
   char sql[4096];
-  snprintf(sql, sizeof sql, "SELECT row_id, %s FROM messages WHERE row_id > ? ORDER BY row_id LIMIT ?", argv[5]);
+  snprintf(sql, sizeof sql, "SELECT row_id, %s FROM messages WHERE row_id > ? ORDER BY row_id LIMIT ?", insertColumns);
   sqlite3_stmt *read, *insert, *index;
   if (sqlite3_prepare_v2(source, sql, -1, &read, 0) != SQLITE_OK) fail(source, sql);
-  if (sqlite3_prepare_v2(target, argv[3], -1, &insert, 0) != SQLITE_OK) fail(target, argv[3]);
-  if (sqlite3_prepare_v2(target, argv[4], -1, &index, 0) != SQLITE_OK) fail(target, argv[4]);
+  if (sqlite3_prepare_v2(target, insertSQL, -1, &insert, 0) != SQLITE_OK) fail(target, insertSQL);
+  if (sqlite3_prepare_v2(target, indexSQL, -1, &index, 0) != SQLITE_OK) fail(target, indexSQL);
   int columns = sqlite3_column_count(read) - 1;
   sqlite3_value **rows = malloc(sizeof(sqlite3_value *) * (size_t)batch * columns);
   if (!rows) return 1;

@@ -1,9 +1,13 @@
 // The floor under `sandbox generate`: the message rows of a generated store,
-// replayed into a fresh database with the current schema through the store's own
-// insert and full-text statements, run bare (one transaction per batch, the batch's
-// text indexed in sort-key order, synchronous=OFF as in a bulk load), with no
-// JavaScript around them: no corpus, no row building, no chats or events.
-// What `sandbox generate` reaches can only come near this rate. Measured twice:
+// replayed into a fresh store with the current schema (its file, and the full-text
+// index's file beside it) through the store's own insert and full-text statements,
+// run bare on one connection that sees both files (one transaction per batch, the
+// batch's text indexed in sort-key order, synchronous=OFF as in a bulk load), with
+// no JavaScript around them: no corpus, no row building, no chats or events, no
+// queue of changes for the index (one row a batch). That is the store's work for
+// these rows on one thread. `sandbox generate` spreads it over two: a worker thread
+// indexes a batch in the index's file while the main thread inserts the next, so
+// with a second core it can exceed this rate. Measured twice:
 // by better-sqlite3, as the store runs them, and by SQLite's C API (ingest-floor.c,
 // linked against better-sqlite3's own SQLite), which shows what SQLite itself
 // costs with no binding at all. The benchmark runs both on the store whose build it
@@ -19,7 +23,8 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openDatabase, placeholders } from '../src/store/sqlite/db.ts';
-import { INDEX_TEXT, INSERT_COLUMNS, INSERT_MESSAGE } from '../src/store/sqlite/messages.ts';
+import { INSERT_COLUMNS, INSERT_MESSAGE } from '../src/store/sqlite/messages.ts';
+import { INDEX_TEXT, openSearchIndex, searchFileOf } from '../src/store/sqlite/search-index.ts';
 import { BATCH as GENERATE_BATCH } from '../src/networks/sandbox/generate.ts';
 import { describeFloor } from './report.ts';
 import { REPO_ROOT } from './util.ts';
@@ -28,7 +33,7 @@ export interface IngestFloor {
   messages: number;
   seconds: number;
   messagesPerSecond: number;
-  /** Per message, µs: the row inserts, the full-text statement, the commit (which writes the index out). */
+  /** Per message, µs: the row inserts, the full-text statement, the commit (of both files; it writes the index out). */
   perMessage: { insert: number; index: number; commit: number };
 }
 
@@ -40,12 +45,17 @@ export interface SkippedFloor {
 const sourceFile = (source: string) => (source.endsWith('.db') ? source : join(source, 'switchboard.db'));
 
 /**
- * A fresh database beside the temp dir with the store's schema, pragmas and fold(),
- * holding the accounts and chats of `src` (the messages' foreign keys need them).
+ * A fresh store in the temp dir with the store's schema, pragmas and fold(), holding
+ * the accounts and chats of `src` (the messages' foreign keys need them), and its
+ * empty index file. `setup`: the SQL that makes a connection to the store see the
+ * index too (the store's own INDEX_TEXT names messages_fts unqualified), with the
+ * settings of the index's connection in a bulk load (search-worker.ts: unsynced,
+ * its 64 MiB page cache; an attached file gets neither from the pragmas before).
  */
-function replayTarget(src: Database.Database, label: string): { file: string; clean: () => void } {
+function replayTarget(src: Database.Database, label: string): { file: string; setup: string; clean: () => void } {
   const file = join(tmpdir(), `switchboard-ingest-floor-${label}-${process.pid}.db`);
-  const clean = () => ['', '-wal', '-shm'].forEach((s) => rmSync(file + s, { force: true }));
+  const index = searchFileOf(file);
+  const clean = () => [file, index].forEach((f) => ['', '-wal', '-shm'].forEach((s) => rmSync(f + s, { force: true })));
   clean();
   const db = openDatabase(file);
   try {
@@ -58,7 +68,9 @@ function replayTarget(src: Database.Database, label: string): { file: string; cl
   } finally {
     db.close();
   }
-  return { file, clean };
+  openSearchIndex(file).close();
+  const setup = `ATTACH '${index.replaceAll("'", "''")}' AS search; PRAGMA search.synchronous = OFF; PRAGMA search.cache_size = -65536;`;
+  return { file, setup, clean };
 }
 
 /** The floor from the milliseconds each step took over `messages`. */
@@ -75,6 +87,7 @@ export function measureIngestFloor(source: string, batch = GENERATE_BATCH): Inge
   const db = openDatabase(target.file);
   try {
     db.pragma('synchronous = OFF');
+    db.exec(target.setup);
     // Read a batch at a time (untimed), so a million rows never sit in memory at once.
     // The row ID comes first, for the next page; the rest in the order the insert binds them.
     const read = src.prepare(`SELECT row_id, ${INSERT_COLUMNS.join(', ')} FROM messages WHERE row_id > ? ORDER BY row_id LIMIT ?`).raw();
@@ -154,7 +167,7 @@ export function measureIngestFloorC(source: string, batch = GENERATE_BATCH, cach
   const target = replayTarget(src, 'c');
   src.close();
   try {
-    const out = execFileSync(program, [file, target.file, INSERT_MESSAGE, INDEX_TEXT, INSERT_COLUMNS.join(', '), String(batch)], { encoding: 'utf8' });
+    const out = execFileSync(program, [file, target.file, target.setup, INSERT_MESSAGE, INDEX_TEXT, INSERT_COLUMNS.join(', '), String(batch)], { encoding: 'utf8' });
     const { messages, ...ms } = JSON.parse(out) as { messages: number; insert: number; index: number; commit: number };
     return floorOf(messages, ms);
   } finally {

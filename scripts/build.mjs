@@ -11,7 +11,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 rmSync(`${root}dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts'],
+  // The full-text index's worker thread is started by file name, from beside the chunk that starts it.
+  entryPoints: [
+    { in: 'src/cli/main.ts', out: 'main' },
+    { in: 'src/store/sqlite/search-worker.ts', out: 'search-worker' },
+  ],
   outdir: 'dist/cli', // src/cli/version.ts reads ../../package.json from here, as from src/cli
   bundle: true,
   splitting: true,

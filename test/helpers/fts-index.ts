@@ -17,7 +17,11 @@ export interface FtsIndexCheck {
   docs: number[];
 }
 
-/** The index's "word sortKey" pairs, sorted; reads only (no row of any table, temporary ones included, changes). */
+/**
+ * The index's "word sortKey" pairs, sorted; reads only (no row of any table, temporary
+ * ones included, changes). `db` is a connection to the index file with the store
+ * attached as `store` (openSearchDatabase, or a repository's search.db).
+ */
 export function ftsPairs(db: Database.Database): string[] {
   db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_live USING fts5vocab(main, messages_fts, instance)');
   return db.prepare("SELECT term || ' ' || doc FROM temp.fts_live ORDER BY term, doc").pluck().all() as string[];
@@ -29,7 +33,7 @@ export function ftsIndexCheck(db: Database.Database): FtsIndexCheck {
   db.exec(`
     DROP TABLE IF EXISTS temp.fts_expected;
     CREATE VIRTUAL TABLE temp.fts_expected USING fts5(text, content = '', columnsize = 0, detail = none, tokenize = '${FTS_TOKENIZER}');
-    INSERT INTO temp.fts_expected(rowid, text) SELECT sort_key, fold(plain) FROM main.messages WHERE plain IS NOT NULL;
+    INSERT INTO temp.fts_expected(rowid, text) SELECT sort_key, fold(plain) FROM store.messages WHERE plain IS NOT NULL;
     CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_expected_pairs USING fts5vocab(temp, fts_expected, instance);
   `);
   return {

@@ -128,7 +128,7 @@ async function send(c: FuzzCase): Promise<{ res?: RawResponse; problems: string[
   const pathname = e.path.split('?')[0]!.replace(/(.)\/+$/, '$1');
   const before = changeCounter(s.db, s.dataDir);
   const sampled = !reads && stats.cases % 151 === 0;
-  const hash = sampled ? storeChecksum(s.db, s.dataDir) : undefined;
+  const hash = sampled ? storeChecksum(s) : undefined;
   stats.cases++;
   stats.byOp.set(c.op.id, (stats.byOp.get(c.op.id) ?? 0) + 1);
   if (c.mustReject) stats.mustReject++;
@@ -153,7 +153,7 @@ async function send(c: FuzzCase): Promise<{ res?: RawResponse; problems: string[
     if (changeCounter(s.db, s.dataDir) !== before) v.push(`a refused request (${res.status}) changed the store`);
     if (hash !== undefined) {
       stats.checksums++;
-      if (storeChecksum(s.db, s.dataDir) !== hash) v.push(`a refused request (${res.status}) changed the store checksum`);
+      if (storeChecksum(s) !== hash) v.push(`a refused request (${res.status}) changed the store checksum`);
     }
   } else {
     stats.accepted++;

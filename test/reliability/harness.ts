@@ -16,6 +16,7 @@ import type Database from 'better-sqlite3';
 import { startServer, type Running } from '../../src/cli/serve.ts';
 import { createLogger } from '../../src/cli/log.ts';
 import type { SqliteRepository } from '../../src/store/sqlite/repository.ts';
+import type { SearchIndex } from '../../src/store/sqlite/search-index.ts';
 import { ResponseValidator } from '../helpers/openapi.ts';
 import { ftsIndexCheck, ftsPairs } from '../helpers/fts-index.ts';
 
@@ -94,6 +95,8 @@ export interface RelServer {
   token: string;
   readToken: string;
   db: Database.Database;
+  /** The full-text index (its own file; see src/store/sqlite/search-index.ts). */
+  index: SearchIndex;
   validator: ResponseValidator;
   spec: Record<string, any>;
   logs: LogSink;
@@ -138,6 +141,7 @@ export async function startRelServer(opts: RelServerOptions = {}): Promise<RelSe
     token,
     readToken,
     db: (running.core.repo as SqliteRepository).db,
+    index: (running.core.repo as SqliteRepository).search,
     validator: new ResponseValidator(spec as never),
     spec,
     logs,
@@ -154,15 +158,22 @@ export async function startRelServer(opts: RelServerOptions = {}): Promise<RelSe
 /** Every table whose rows a request could change (the FTS index by its rowids). */
 export const STORE_TABLES = ['accounts', 'users', 'chats', 'participants', 'messages', 'reactions', 'uploads', 'media', 'tokens', 'connector_state', 'events', 'oauth_clients', 'oauth_codes'];
 
-/** SHA-256 over every row of the store's tables, the full-text index's (word, message) pairs and the files in uploads/ and media/. */
-export function storeChecksum(db: Database.Database, dataDir: string): string {
+/**
+ * SHA-256 over every row of the store's tables, the full-text index's (word, message)
+ * pairs and the files in uploads/ and media/. The index is read once it has caught up
+ * with every committed change, so it is a function of the store alone, whenever its
+ * background catch-up ran.
+ */
+export function storeChecksum(s: Pick<RelServer, 'db' | 'index' | 'dataDir'>): string {
+  const { db, dataDir } = s;
   const h = createHash('sha256');
   for (const table of STORE_TABLES) {
     h.update(`\n#${table}\n`);
     for (const row of db.prepare(`SELECT * FROM ${table}`).iterate()) h.update(JSON.stringify(row));
   }
   h.update('\n#fts\n');
-  for (const pair of ftsPairs(db)) h.update(`${pair},`);
+  s.index.catchUp();
+  for (const pair of ftsPairs(s.index.db)) h.update(`${pair},`);
   for (const dir of ['uploads', 'media']) h.update(`\n#${dir}\n${listFiles(join(dataDir, dir)).join('\n')}`);
   return h.digest('hex');
 }
@@ -204,7 +215,7 @@ export async function settle(s: RelServer, quietMs = 15, maxMs = 3_000): Promise
   }
 }
 
-/** The checks the crash test runs on a data directory's database. */
+/** The checks the crash test runs on a data directory's database, through a connection from openSearchDatabase. */
 export function storeIntegrity(db: Database.Database) {
   const integrity = db.pragma('integrity_check', { simple: true }) as string;
   const { live, expected } = ftsIndexCheck(db);
@@ -224,6 +235,8 @@ export function storeIntegrity(db: Database.Database) {
     expectedPairs: expected.length,
     missingFromIndex: expected.filter((p) => !liveSet.has(p)).length,
     strayInIndex: live.filter((p) => !expectedSet.has(p)).length,
+    /** Changes queued for the index that it has not applied (a clean stop applies them all). */
+    unapplied: db.prepare('SELECT count(*) FROM store.search_queue WHERE seq > (SELECT applied FROM search_state)').pluck().get() as number,
   };
 }
 

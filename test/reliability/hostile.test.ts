@@ -248,7 +248,12 @@ describe("the data directory's own files are not files to hand out", () => {
   // parameters accept any file inside the data directory, so all of these are
   // readable with a read-only token through /v1/assets/serve, and can be attached
   // to a draft or a message with a write token. Expected: refused (403).
-  const internal = () => [join(s.dataDir, 'secrets', 'xmpp-alice-example-org.password'), join(s.dataDir, 'switchboard.db'), join(s.dataDir, 'switchboard.db-wal')];
+  const internal = () => [
+    join(s.dataDir, 'secrets', 'xmpp-alice-example-org.password'),
+    join(s.dataDir, 'switchboard.db'),
+    join(s.dataDir, 'switchboard.db-wal'),
+    join(s.dataDir, 'switchboard-search.db'),
+  ];
   beforeAll(() => {
     mkdirSync(join(s.dataDir, 'secrets'), { recursive: true, mode: 0o700 });
     writeFileSync(join(s.dataDir, 'secrets', 'xmpp-alice-example-org.password'), 'hunter2-in-the-data-dir', { mode: 0o600 });
@@ -527,7 +532,7 @@ describe('secrets never reach a log line or an error', () => {
   });
 
   it('keeps no token, code or verifier in the database files', () => {
-    const files = readdirSync(s.dataDir).filter((f) => f.startsWith('switchboard.db'));
+    const files = readdirSync(s.dataDir).filter((f) => f.startsWith('switchboard.db') || f.startsWith('switchboard-search.db'));
     expect(files.length).toBeGreaterThan(0);
     const bytes = Buffer.concat(files.map((f) => readFileSync(join(s.dataDir, f))));
     const stored = [...secrets].filter(([, v]) => bytes.includes(Buffer.from(v))).map(([k]) => k);

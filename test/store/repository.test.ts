@@ -1,5 +1,5 @@
 // The SQLite repository on a real database file in a fresh temporary directory.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -95,13 +95,20 @@ const insertAll = async (ms: MessageInsert[]) => Promise.all((await repo.insertM
 const insertOne = async (m: MessageInsert) => (await repo.getMessageByRowID((await repo.insertMessages([m]))[0]!.rowID))!;
 const chatOf = async (localID: number) => (await repo.getChat(String(localID)))!;
 const userVersion = (db: { pragma: (s: string, o: { simple: true }) => unknown }) => db.pragma('user_version', { simple: true });
+/** The full-text index's connection (its own file, the store attached), once it holds every committed change. */
+const indexDb = () => (repo.search.catchUp(), repo.search.db);
 
 describe('migrations', () => {
   it('brings a new database to the latest version', () => {
     expect(MIGRATIONS.length).toBeGreaterThan(0);
     expect(userVersion(repo.db)).toBe(MIGRATIONS.length);
     const tables = (repo.db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table') ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['accounts', 'chats', 'messages', 'messages_fts', 'reactions', 'tokens', 'users']));
+    expect(tables).toEqual(expect.arrayContaining(['accounts', 'chats', 'messages', 'reactions', 'search_queue', 'tokens', 'users']));
+    // The full-text index lives in a file of its own beside the store's.
+    expect(tables).not.toContain('messages_fts');
+    expect(existsSync(join(dir, 'switchboard-search.sqlite'))).toBe(true);
+    const indexTables = repo.search.db.prepare("SELECT name FROM main.sqlite_master WHERE type = 'table'").pluck().all();
+    expect(indexTables).toEqual(expect.arrayContaining(['messages_fts', 'search_state']));
   });
 
   it('reopening a current database changes nothing', async () => {
@@ -138,9 +145,10 @@ describe('migrations', () => {
 
     repo = openSqliteRepository(file);
     expect(userVersion(repo.db)).toBe(MIGRATIONS.length);
-    expect(ftsSql(repo.db)).toMatch(/columnsize = 0[\s\S]*prefix = '2 3'/);
-    expect(ftsSql(repo.db)).not.toContain('contentless_delete');
-    expect(repo.db.prepare("SELECT v FROM messages_fts_config WHERE k = 'hashsize'").pluck().get()).toBe(8 * 1024 * 1024);
+    expect(ftsSql(repo.db)).toBeUndefined();
+    expect(ftsSql(repo.search.db)).toMatch(/columnsize = 0[\s\S]*prefix = '2 3'/);
+    expect(ftsSql(repo.search.db)).not.toContain('contentless_delete');
+    expect(repo.search.db.prepare("SELECT v FROM messages_fts_config WHERE k = 'hashsize'").pluck().get()).toBe(8 * 1024 * 1024);
     const found = async (text: string) => (await repo.searchMessages({ text, direction: 'before', limit: 10, excludeLowPriority: false, includeMuted: true })).items.map((m) => m.id);
     expect(await found('creme brul')).toEqual(['$old']);
     expect(await found('creme')).toEqual(['$gone', '$old']);
@@ -150,9 +158,9 @@ describe('migrations', () => {
     await repo.insertMessages([msg(chat, { plain: 'crème fraîche' })]);
     expect(await found('CRÈME')).toHaveLength(2);
     expect(await found('glacee')).toEqual([]);
-    const { live, expected } = ftsIndexCheck(repo.db);
+    const { live, expected } = ftsIndexCheck(indexDb());
     expect(live).toEqual(expected);
-    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+    indexDb().prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
   it('refuses a database from a newer Switchboard, saying so', () => {
@@ -851,7 +859,7 @@ describe('searchMessages (FTS5)', () => {
 
   it('keeps the index in step with updates and deletions', async () => {
     const w = await world();
-    const integrity = () => repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+    const integrity = () => indexDb().prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
     integrity();
     await repo.updateMessage(w.m.hello!.rowID, { text: 'goodbye moon', plain: 'goodbye moon', editedAt: T0, editCount: 1 });
     expect(names(w, await search({ text: 'hello' }))).toEqual([]);
@@ -873,7 +881,7 @@ describe('searchMessages (FTS5)', () => {
     await repo.deleteChat(w.single.localID);
     expect(await search({ text: 'cafe' })).toEqual([]);
     integrity();
-    const fts = repo.db.prepare("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'cafe'").get() as { n: number };
+    const fts = indexDb().prepare("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'cafe'").get() as { n: number };
     expect(fts.n).toBe(0);
   });
 });
@@ -882,7 +890,7 @@ describe('full-text index against the messages table', () => {
   it('indexes exactly the messages that have text, also after edits, soft and hard deletes', async () => {
     const [c] = await setup();
     // The index's rowids are the messages' sort keys.
-    const indexed = () => ftsIndexCheck(repo.db).docs;
+    const indexed = () => ftsIndexCheck(indexDb()).docs;
     const withText = () => (repo.db.prepare('SELECT sort_key FROM messages WHERE plain IS NOT NULL ORDER BY sort_key').all() as Array<{ sort_key: number }>).map((r) => r.sort_key);
     const some = await insertOne(msg(c!, { plain: 'some words' }));
     const media = await insertOne(msg(c!, { text: null, plain: null, mediaFlags: 1 }));
@@ -894,11 +902,11 @@ describe('full-text index against the messages table', () => {
     expect(indexed()).toEqual(withText());
     expect(indexed()).toHaveLength(2);
     // Each under exactly its words: the edited caption's, not the deleted text's.
-    const { live, expected } = ftsIndexCheck(repo.db);
+    const { live, expected } = ftsIndexCheck(indexDb());
     expect(live).toEqual(expected);
     expect(live).toEqual(expect.arrayContaining([`some ${some.sortKey}`, `words ${some.sortKey}`, `caption ${media.sortKey}`, `arrives ${media.sortKey}`]));
     expect(live.filter((p) => /^(be|deleted|gone|entirely) /.test(p))).toEqual([]);
-    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+    indexDb().prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
   it('indexes ASCII text of any case as other text, and removes each message by the words it was indexed under', async () => {
@@ -911,16 +919,16 @@ describe('full-text index against the messages table', () => {
       msg(c!, { plain: 'MiXeD Case 42' }),
       msg(c!, { plain: 'STAYS AS IT IS' }),
     ]);
-    const { live: before, expected: all } = ftsIndexCheck(repo.db);
+    const { live: before, expected: all } = ftsIndexCheck(indexDb());
     expect(before).toEqual(all);
     expect(before).toEqual(expect.arrayContaining([`words ${upper!.sortKey}`, `lodz ${accented!.sortKey}`, `mixed ${mixed!.sortKey}`, `stays ${kept!.sortKey}`]));
     await repo.updateMessage(upper!.rowID, { text: 'Other TEXT', plain: 'Other TEXT', editedAt: T0, editCount: 1 });
     await repo.updateMessage(accented!.rowID, { isDeleted: true, text: null, plain: null });
     await repo.deleteMessage(mixed!.rowID);
-    const { live, expected } = ftsIndexCheck(repo.db);
+    const { live, expected } = ftsIndexCheck(indexDb());
     expect(live).toEqual(expected);
     expect(live).toEqual([`as ${kept!.sortKey}`, `is ${kept!.sortKey}`, `it ${kept!.sortKey}`, `other ${upper!.sortKey}`, `stays ${kept!.sortKey}`, `text ${upper!.sortKey}`]);
-    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+    indexDb().prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
   it('indexes a batch of many chats whose times interleave, each message under its sort key', async () => {
@@ -929,11 +937,11 @@ describe('full-text index against the messages table', () => {
     // index gets its rows sorted, whatever order the batch has.
     const batch = chats.flatMap((c, i) => Array.from({ length: 5 }, (_, j) => msg(c, { timestamp: T0 - i * 60_000 + j * 1000, plain: `word${i} w${j} shared` })));
     const stored = await repo.insertMessages(batch);
-    const hits = (q: string) => repo.db.prepare('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid').pluck().all(q);
+    const hits = (q: string) => indexDb().prepare('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid').pluck().all(q);
     expect(hits('shared')).toEqual(stored.map((r) => r.sortKey).sort((a, b) => a - b));
     expect(hits('word1')).toEqual(stored.slice(5, 10).map((r) => r.sortKey));
     expect(hits('w3 word2')).toEqual([stored[13]!.sortKey]);
-    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+    indexDb().prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
 });
@@ -1102,7 +1110,7 @@ describe('bulk loads', () => {
     expect(pragma('synchronous')).toBe(synchronous);
     expect((await chatOf(c!.localID)).lastReadSortKey).not.toBeNull();
     expect((await repo.searchMessages({ text: 'batch', direction: 'before', limit: 10, excludeLowPriority: false, includeMuted: true })).items).toHaveLength(2);
-    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+    indexDb().prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
   it('on an error keeps what was committed, drops the rest, and restores the settings', async () => {
@@ -1133,7 +1141,7 @@ describe('bulk loads', () => {
     // The store works as usual afterwards.
     await repo.insertMessages([msg(c!, { plain: 'outside' })]);
     expect(committed().messages).toBe(3);
-    repo.db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+    indexDb().prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
   });
 
   it('refuses to start inside another bulk load', async () => {

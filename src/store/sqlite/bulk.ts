@@ -1,4 +1,5 @@
 import type { DB } from './db.ts';
+import type { SearchIndex } from './search-index.ts';
 
 /**
  * Bulk loads (see Repository.bulkLoad): one write transaction held from commit()
@@ -9,9 +10,11 @@ import type { DB } from './db.ts';
  * not synced (synchronous=OFF): a crash of this process still loses only what
  * came after the last commit, while a power cut could lose more, which is the
  * price of a bulk load. Afterwards the setting is restored and a checkpoint
- * under it syncs what was written.
+ * under it syncs what was written. The full-text index is kept up by a worker
+ * thread meanwhile, in its own file (search-index.ts), and has caught up with
+ * everything when the load returns.
  */
-export function bulkLoads(db: DB) {
+export function bulkLoads(db: DB, search: SearchIndex) {
   let running = false;
   // IMMEDIATE: take the write lock now (waiting for another writer, such as a
   // running server, as long as busy_timeout allows) rather than fail on the first write.
@@ -24,6 +27,7 @@ export function bulkLoads(db: DB) {
     running = true;
     const synchronous = db.pragma('synchronous', { simple: true }) as number;
     db.pragma('synchronous = OFF');
+    search.startBackground();
     try {
       begin();
       const result = await load(() => {
@@ -31,9 +35,11 @@ export function bulkLoads(db: DB) {
         begin();
       });
       end('COMMIT');
+      await search.endBackground();
       return result;
     } catch (err) {
       end('ROLLBACK');
+      await search.endBackground().catch(() => {}); // the load's own error is the one to report
       throw err;
     } finally {
       running = false;

@@ -38,7 +38,7 @@ export function openDatabase(file: string): DB {
   db.pragma('cache_size = -65536'); // 64 MiB page cache
   db.pragma('temp_store = MEMORY');
   db.pragma('mmap_size = 268435456'); // read pages straight from the OS cache
-  // The full-text triggers index folded text; every connection must know fold().
+  // Migrations up to 10 indexed folded text in this file (search-index.ts now does).
   db.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
   migrate(db);
   return db;

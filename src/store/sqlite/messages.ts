@@ -3,6 +3,7 @@ import type { MessageRecord, ReactionRecord } from '../records.ts';
 import type { Direction, MessageInsert, MessageKey, MessagePatch, MessageSearchQuery } from '../repository.ts';
 import { ftsQuery } from '../text.ts';
 import { ftsTokenizer } from './fts-tokens.ts';
+import type { SearchIndex } from './search-index.ts';
 import { bool, int, json, MESSAGE_COLUMNS, toMessage, type Row } from './rows.ts';
 import { keyset } from './keyset.ts';
 import { readMarker } from './unread.ts';
@@ -19,24 +20,11 @@ export const INSERT_COLUMNS = [
 ] as const;
 export const INSERT_MESSAGE = `INSERT OR IGNORE INTO messages (${INSERT_COLUMNS.join(', ')}) VALUES (${placeholders(INSERT_COLUMNS.length)})`;
 /**
- * fold(plain), without calling into JavaScript for ASCII text (most messages: the
- * calls were about a quarter of the time indexing took). fold() only lowercases ASCII,
- * and the tokenizer lowercases it anyway, so either way the index gets the same
- * words, and the triggers that delete a message's words by fold(old.plain) find them.
+ * `search` is the full-text index (search-index.ts), which follows the changes
+ * queued here. `ownTransaction` runs a batch as a transaction of its own, also
+ * during a bulk load (see bulk.ts).
  */
-const FOLDED_PLAIN = 'CASE WHEN length(plain) = octet_length(plain) THEN plain ELSE fold(plain) END';
-/**
- * Indexes the text of the rows inserted from one row ID to another, in rowid (sort
- * key) order: FTS5 writes out what it holds in memory as a new segment whenever a
- * rowid is lower than the one before, and the messages of a batch come chat after
- * chat, each with its own span of time. Unsorted, a batch of many chats became
- * hundreds of small segments, and merging them cost more than indexing the text.
- */
-export const INDEX_TEXT = `INSERT INTO messages_fts(rowid, text)
-  SELECT sort_key, ${FOLDED_PLAIN} FROM messages WHERE row_id BETWEEN ? AND ? AND plain IS NOT NULL ORDER BY sort_key`;
-
-/** `ownTransaction` runs a batch as a transaction of its own, also during a bulk load (see bulk.ts). */
-export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = (run) => run()) {
+export function messageQueries(db: DB, search: SearchIndex, ownTransaction: <T>(run: () => T) => T = (run) => run()) {
   const FROM = `FROM messages m JOIN chats c ON c.local_id = m.chat_local_id`;
   const tokens = ftsTokenizer();
   const byAnyID = db.prepare(`SELECT ${MESSAGE_COLUMNS} ${FROM} WHERE m.chat_local_id = @chat AND m.id = @id
@@ -49,7 +37,8 @@ export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = 
   const chatCounters = db.prepare('SELECT last_read_sort_key FROM chats WHERE local_id = ?');
   const insert = db.prepare(INSERT_MESSAGE);
   const sameID = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND id = ?');
-  const indexText = db.prepare(INDEX_TEXT);
+  const queueRows = db.prepare('INSERT INTO search_queue (first_row, last_row) VALUES (?, ?)');
+  const dropApplied = db.prepare('DELETE FROM search_queue WHERE seq <= ?');
   const samePending = db.prepare('SELECT row_id AS rowID, id, sort_key AS sortKey FROM messages WHERE chat_local_id = ? AND pending_id = ?');
   const bumpChat = db.prepare(`UPDATE chats SET last_activity = max(last_activity, ?), unread_count = unread_count + ?,
     unread_mentions_count = unread_mentions_count + ? WHERE local_id = ?`);
@@ -149,8 +138,10 @@ export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = 
       lastRow = rowID;
       results.push({ rowID, id: m.id, sortKey, inserted: true });
     }
-    // Rows inserted in one transaction have consecutive IDs: index their text in one statement.
-    if (firstRow) indexText.run(firstRow, lastRow);
+    // Rows inserted in one transaction have consecutive IDs: one queue entry has the
+    // index take them all. Entries it has applied go, with this commit.
+    if (firstRow) queueRows.run(firstRow, lastRow);
+    dropApplied.run(search.applied());
     for (const [chat, t] of touched) {
       bumpChat.run(t.maxTs, t.unread, t.mentions, chat);
       // Sending in a chat means having read it up to there.
@@ -181,7 +172,9 @@ export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = 
 
   return {
     async insertMessages(batch: MessageInsert[]) {
-      return ownTransaction(() => insertBatch(batch));
+      const stored = ownTransaction(() => insertBatch(batch));
+      search.changed();
+      return stored;
     },
     async updateMessage(rowID: number, patch: MessagePatch) {
       const sets: string[] = [];
@@ -192,10 +185,12 @@ export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = 
         params.push(JSON_COLUMNS.has(key) ? json(value) : typeof value === 'boolean' ? int(value) : value);
       }
       if (sets.length) prepared(db, `UPDATE messages SET ${sets.join(', ')} WHERE row_id = ?`).run(...params, rowID);
+      if (patch.plain !== undefined) search.changed();
       return mustRow(rowID);
     },
     async deleteMessage(rowID: number) {
       delMessage.run(rowID);
+      search.changed();
     },
     async getMessage(chatLocalID: number, id: string) {
       return one(byAnyID.get({ chat: chatLocalID, id }) as Row | undefined);
@@ -240,7 +235,10 @@ export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = 
       if (ks.where) conds.push(ks.where);
       const from = match ? `FROM messages_fts f JOIN messages m ON m.sort_key = f.rowid JOIN chats c ON c.local_id = m.chat_local_id` : FROM;
       if (match) conds.unshift('messages_fts MATCH ?');
-      const rows = prepared(db, `SELECT ${MESSAGE_COLUMNS} ${from} WHERE ${conds.join(' AND ')} ORDER BY ${ks.order} LIMIT ?`).all(...(match ? [match] : []), ...params, ...ks.params, q.limit + 1) as Row[];
+      // Words are looked up on the index's connection (the store attached to it),
+      // once the index holds every committed change.
+      if (match) search.catchUp();
+      const rows = prepared(match ? search.db : db, `SELECT ${MESSAGE_COLUMNS} ${from} WHERE ${conds.join(' AND ')} ORDER BY ${ks.order} LIMIT ?`).all(...(match ? [match] : []), ...params, ...ks.params, q.limit + 1) as Row[];
       const page = ks.finish(rows, q.limit);
       return { hasMore: page.hasMore, items: withReactions(page.items.map(toMessage)) };
     },
@@ -260,6 +258,7 @@ export function messageQueries(db: DB, ownTransaction: <T>(run: () => T) => T = 
           if (ids) ids.push(r.id);
           else byChat.set(r.chat_id, [r.id]);
         }
+        if (rows.length) search.changed();
         return [...byChat].map(([chatID, ids]) => ({ chatID, ids }));
       })();
     },

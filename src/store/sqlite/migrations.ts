@@ -307,4 +307,33 @@ export const MIGRATIONS: string[] = [
   DROP TRIGGER participants_version_insert;
   DROP TRIGGER participants_version_delete;
   `,
+  /* 11: the full-text index moves to a file of its own, kept up from a queue of changes (see search-index.ts) */ `
+  -- The index is built afresh in its new file from the messages when the store
+  -- next opens (search-index.ts: a missing index file is built from the store).
+  DROP TRIGGER messages_fts_delete;
+  DROP TRIGGER messages_fts_update;
+  DROP TABLE messages_fts;
+  -- Changes the index must follow, in the order they were made: a range of new rows
+  -- (sort_key NULL; queued by the store's insert path, one entry per batch), or a
+  -- row whose text or sort key changed or that was deleted, with the sort key and
+  -- text it had (queued by the triggers below). AUTOINCREMENT: numbers are never
+  -- reused, since the index records the last one it applied.
+  CREATE TABLE search_queue (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    first_row INTEGER NOT NULL,
+    last_row  INTEGER NOT NULL,
+    sort_key  INTEGER,
+    old_text  TEXT
+  );
+  -- Ties the index file to this store: an index file of another store is rebuilt.
+  CREATE TABLE search_link (store_id TEXT NOT NULL);
+  INSERT INTO search_link (store_id) VALUES (lower(hex(randomblob(16))));
+  CREATE TRIGGER messages_search_delete AFTER DELETE ON messages WHEN old.plain IS NOT NULL BEGIN
+    INSERT INTO search_queue (first_row, last_row, sort_key, old_text) VALUES (old.row_id, old.row_id, old.sort_key, old.plain);
+  END;
+  CREATE TRIGGER messages_search_update AFTER UPDATE OF plain, sort_key ON messages
+    WHEN old.plain IS NOT new.plain OR old.sort_key != new.sort_key BEGIN
+    INSERT INTO search_queue (first_row, last_row, sort_key, old_text) VALUES (old.row_id, old.row_id, old.sort_key, old.plain);
+  END;
+  `,
 ];

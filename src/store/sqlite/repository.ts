@@ -10,22 +10,39 @@ import { stateQueries } from './state.ts';
 import { eventQueries } from './events.ts';
 import { oauthQueries } from './oauth.ts';
 import { bulkLoads } from './bulk.ts';
+import { openSearchIndex, type SearchIndex } from './search-index.ts';
 
 export interface SqliteRepository extends Repository {
   /** The underlying handle, for benchmarks and integrity checks only. */
   readonly db: DB;
+  /** The full-text index, in its own file: for benchmarks and integrity checks only. */
+  readonly search: SearchIndex;
 }
 
 export function openSqliteRepository(file: string): SqliteRepository {
   const db = openDatabase(file);
-  const bulk = bulkLoads(db);
+  let search: SearchIndex;
+  try {
+    search = openSearchIndex(file);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const bulk = bulkLoads(db, search);
   return {
     db,
-    close: () => db.close(),
+    search,
+    close: () => {
+      try {
+        search.close();
+      } finally {
+        db.close();
+      }
+    },
     ...accountQueries(db),
     ...userQueries(db),
     ...chatQueries(db),
-    ...messageQueries(db, bulk.ownTransaction),
+    ...messageQueries(db, search, bulk.ownTransaction),
     ...fileQueries(db),
     ...tokenQueries(db),
     ...stateQueries(db),
