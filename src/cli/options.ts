@@ -1,10 +1,10 @@
 // Option parsers and helpers shared by the command modules.
 import { InvalidArgumentError, Option } from 'commander';
-import { openSqliteRepository } from '../store/sqlite/repository.ts';
+import { openStore } from './open-store.ts';
 import { Core } from '../core/core.ts';
 import { SCOPES, type Scope } from '../core/services/tokens.ts';
 import { createLogger } from './log.ts';
-import { databaseFile, resolveDataDir } from './paths.ts';
+import { resolveDataDir } from './paths.ts';
 import { DEFAULT_DEMO_PROFILES, SANDBOX_PROFILES, type ProfileKey } from '../networks/sandbox/profiles.ts';
 
 export const port = (v: string) => {
@@ -41,9 +41,10 @@ export const dataDirOption = () => new Option('--data-dir <dir>', 'data director
 /** A core over the data directory without connectors, for offline commands. */
 export async function withCore<T>(dataDir: string | undefined, fn: (core: Core) => Promise<T>): Promise<T> {
   const dir = resolveDataDir(dataDir);
-  const repo = openSqliteRepository(databaseFile(dir));
+  const log = createLogger('warn');
+  const repo = openStore(dir, log);
   try {
-    return await fn(new Core({ repo, dataDir: dir, log: createLogger('warn'), connectors: [] }));
+    return await fn(new Core({ repo, dataDir: dir, log, connectors: [] }));
   } finally {
     repo.close();
   }

@@ -2,14 +2,13 @@
 // together. `switchboard serve` and the test harness both start servers here;
 // `switchboard mcp` (stdio) starts the same core without HTTP (startCore).
 import type { Logger } from 'pino';
-import { openSqliteRepository } from '../store/sqlite/repository.ts';
 import { Core } from '../core/core.ts';
 import { createServer, type Server } from '../api/server.ts';
 import { sandboxConnector } from '../networks/sandbox/connector.ts';
 import { xmppConnector } from '../networks/xmpp/connector.ts';
 import { addSandboxAccounts } from './sandbox-accounts.ts';
 import type { ProfileKey } from '../networks/sandbox/profiles.ts';
-import { databaseFile } from './paths.ts';
+import { openStore } from './open-store.ts';
 import { VERSION } from './version.ts';
 
 export interface CoreStartOptions {
@@ -55,7 +54,7 @@ export interface Running {
  * and starts the connectors: everything but HTTP.
  */
 export async function startCore(opts: CoreStartOptions, beforeStart?: (core: Core) => Promise<void>): Promise<RunningCore> {
-  const repo = openSqliteRepository(databaseFile(opts.dataDir));
+  const repo = openStore(opts.dataDir, opts.log);
   const core = new Core({ repo, dataDir: opts.dataDir, log: opts.log, connectors: [sandboxConnector({ lively: opts.lively ?? true }), xmppConnector({ dataDir: opts.dataDir })], envToken: opts.envToken, retryDelaysMs: opts.retryDelaysMs });
   const stop = async () => {
     await core.stop();

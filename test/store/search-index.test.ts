@@ -148,13 +148,21 @@ describe('the full-text index after a crash', () => {
 });
 
 describe('the index file', () => {
-  it('is built afresh from the store when it is missing', async () => {
-    let repo = openRepo();
+  it('is built afresh from the store when it is missing, saying why and how far it got', async () => {
+    const heard: unknown[] = [];
+    let repo = openSqliteRepository(file, { onIndexRebuild: (p) => heard.push(p) });
+    open.push(repo);
+    expect(heard).toEqual([]); // a new store: nothing to build, nothing said
     const chat = await chatIn(repo);
-    await repo.insertMessages([message(chat, 'kept in the store'), message(chat, 'also kept')]);
+    await repo.insertMessages([message(chat, 'kept in the store'), message(chat, null), message(chat, 'also kept')]);
     closeRepo(repo);
     for (const s of ['', '-wal', '-shm']) rmSync(searchFileOf(file) + s, { force: true });
-    repo = openRepo();
+    repo = openSqliteRepository(file, { onIndexRebuild: (p) => heard.push(p) });
+    open.push(repo);
+    expect(heard).toEqual([
+      { reason: 'its file is missing or new', messages: 2, done: 0 },
+      { reason: 'its file is missing or new', messages: 2, done: 2 },
+    ]);
     expect(await found(repo, 'kept')).toEqual(['also kept', 'kept in the store']);
     const { live, expected } = indexState();
     expect(live).toEqual(expected);

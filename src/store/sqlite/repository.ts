@@ -10,7 +10,7 @@ import { stateQueries } from './state.ts';
 import { eventQueries } from './events.ts';
 import { oauthQueries } from './oauth.ts';
 import { bulkLoads } from './bulk.ts';
-import { openSearchIndex, type SearchIndex } from './search-index.ts';
+import { openSearchIndex, type IndexRebuildProgress, type SearchIndex } from './search-index.ts';
 
 export interface SqliteRepository extends Repository {
   /** The underlying handle, for benchmarks and integrity checks only. */
@@ -19,11 +19,12 @@ export interface SqliteRepository extends Repository {
   readonly search: SearchIndex;
 }
 
-export function openSqliteRepository(file: string): SqliteRepository {
+/** `onIndexRebuild` hears of the full-text index being built afresh at open (its file missing, say), which takes seconds per million messages. */
+export function openSqliteRepository(file: string, opts: { onIndexRebuild?: IndexRebuildProgress } = {}): SqliteRepository {
   const db = openDatabase(file);
   let search: SearchIndex;
   try {
-    search = openSearchIndex(file);
+    search = openSearchIndex(file, opts.onIndexRebuild);
   } catch (err) {
     db.close();
     throw err;

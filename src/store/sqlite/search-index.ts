@@ -137,34 +137,53 @@ export function indexCatchUp(db: DB): () => number {
 
 /** The index file's schema version (its user_version): a file of another version is built afresh. */
 const INDEX_VERSION = 1;
+/** Messages indexed per statement when the index is built afresh: the unit of its progress. */
+const REBUILD_STEP = 100_000;
+
+/** Building the index afresh, reported as it goes (done 0 first, then after each step): it takes seconds per million messages. */
+export type IndexRebuildProgress = (p: { reason: string; messages: number; done: number }) => void;
 
 /**
  * Creates the index if its file is new, and builds it afresh if it is not this
  * store's, is of another schema version, or is ahead of the store's queue (a store
  * restored from an older copy).
  */
-function ensureIndex(db: DB): void {
+function ensureIndex(db: DB, progress?: IndexRebuildProgress): void {
   const storeID = db.prepare('SELECT store_id FROM store.search_link').pluck().get() as string;
-  const fits = () => {
-    if (db.pragma('main.user_version', { simple: true }) !== INDEX_VERSION) return false;
-    if (!db.prepare("SELECT 1 FROM main.sqlite_schema WHERE name = 'search_state'").get()) return false;
-    const state = db.prepare('SELECT store_id AS storeID, applied FROM search_state').get() as { storeID: string; applied: number } | undefined;
+  /** Why the index must be built afresh, if it must. */
+  const unfit = (): string | undefined => {
+    const hasState = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE name = 'search_state'").get() !== undefined;
+    const state = hasState ? (db.prepare('SELECT store_id AS storeID, applied FROM search_state').get() as { storeID: string; applied: number } | undefined) : undefined;
+    if (!state) return 'its file is missing or new';
+    if (db.pragma('main.user_version', { simple: true }) !== INDEX_VERSION) return 'its file is of another version';
+    if (state.storeID !== storeID) return 'its file belongs to another store';
     const lastQueued = (db.prepare("SELECT seq FROM store.sqlite_sequence WHERE name = 'search_queue'").pluck().get() as number | undefined) ?? 0;
-    return state !== undefined && state.storeID === storeID && state.applied <= lastQueued;
+    if (state.applied > lastQueued) return 'its file is newer than the store (restored from an older copy?)';
+    return undefined;
   };
-  if (fits()) return;
+  if (!unfit()) return;
   db.exec('BEGIN');
   try {
     // Takes the index file's write lock: a process building it at the same time is
     // waited for, and its index kept if it fits.
     db.pragma(`main.user_version = ${INDEX_VERSION}`);
-    if (fits()) return void db.exec('COMMIT');
+    const reason = unfit();
+    if (!reason) return void db.exec('COMMIT');
     db.exec('DROP TABLE IF EXISTS messages_fts; DROP TABLE IF EXISTS search_state;');
     db.exec(SCHEMA);
     // Everything now in the store, and every queued change up to now, in one snapshot.
     const last = (db.prepare('SELECT max(seq) FROM store.search_queue').pluck().get() as number | null) ?? 0;
     db.prepare('INSERT INTO search_state (store_id, applied) VALUES (?, ?)').run(storeID, last);
-    db.prepare(INDEX_TEXT).run(0, Number.MAX_SAFE_INTEGER);
+    const rows = db.prepare('SELECT min(row_id) AS first, max(row_id) AS last, count(plain) AS messages FROM store.messages').get() as { first: number | null; last: number | null; messages: number };
+    const index = db.prepare(INDEX_TEXT);
+    // A new store has nothing to index, and nothing to report.
+    const report = rows.messages > 0 ? progress : undefined;
+    let done = 0;
+    report?.({ reason, messages: rows.messages, done });
+    for (let from = rows.first ?? 1; from <= (rows.last ?? 0); from += REBUILD_STEP) {
+      done += index.run(from, from + REBUILD_STEP - 1).changes;
+      report?.({ reason, messages: rows.messages, done });
+    }
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
@@ -192,12 +211,12 @@ export interface SearchIndex {
 const SOON_MS = 20;
 const POLL_MS = 500;
 
-export function openSearchIndex(storeFile: string): SearchIndex {
+export function openSearchIndex(storeFile: string, onRebuild?: IndexRebuildProgress): SearchIndex {
   const db = openSearchDatabase(storeFile);
   let catchUp: () => number;
   let applied: number;
   try {
-    ensureIndex(db);
+    ensureIndex(db, onRebuild);
     catchUp = indexCatchUp(db);
     applied = catchUp();
   } catch (err) {
