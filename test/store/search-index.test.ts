@@ -202,6 +202,28 @@ describe('the index file', () => {
     const { live, expected } = indexState();
     expect(live).toEqual(expected);
   });
+  it('older than the changes its store still keeps (restored from an older copy) is rebuilt', async () => {
+    let repo = openRepo();
+    const chat = await chatIn(repo);
+    await repo.insertMessages([message(chat, 'first word')]);
+    expect(await found(repo, 'word')).toEqual(['first word']);
+    closeRepo(repo); // the last connection to close folds the WAL into the file
+    copyFileSync(searchFileOf(file), join(dir, 'index-copy.db'));
+    repo = openRepo();
+    // Each insert drops the queue entries the index has applied.
+    await repo.insertMessages([message(chat, 'second word')]);
+    expect(await found(repo, 'word')).toEqual(['second word', 'first word']);
+    await repo.insertMessages([message(chat, 'third word')]);
+    expect(repo.db.prepare('SELECT min(seq) FROM search_queue').pluck().get()).toBeGreaterThan(2);
+    closeRepo(repo);
+    for (const s of ['-wal', '-shm']) rmSync(searchFileOf(file) + s, { force: true });
+    copyFileSync(join(dir, 'index-copy.db'), searchFileOf(file));
+    repo = openRepo();
+    expect(await found(repo, 'word')).toEqual(['third word', 'second word', 'first word']);
+    const { live, expected } = indexState();
+    expect(live).toEqual(expected);
+  });
+
   it('of another schema version is built afresh', async () => {
     let repo = openRepo();
     await repo.insertMessages([message(await chatIn(repo), 'survives the rebuild')]);

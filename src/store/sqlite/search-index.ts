@@ -145,8 +145,8 @@ export type IndexRebuildProgress = (p: { reason: string; messages: number; done:
 
 /**
  * Creates the index if its file is new, and builds it afresh if it is not this
- * store's, is of another schema version, or is ahead of the store's queue (a store
- * restored from an older copy).
+ * store's, is of another schema version, or is out of step with the store's queue
+ * (either restored from an older copy than the other).
  */
 function ensureIndex(db: DB, progress?: IndexRebuildProgress): void {
   const storeID = db.prepare('SELECT store_id FROM store.search_link').pluck().get() as string;
@@ -159,6 +159,10 @@ function ensureIndex(db: DB, progress?: IndexRebuildProgress): void {
     if (state.storeID !== storeID) return 'its file belongs to another store';
     const lastQueued = (db.prepare("SELECT seq FROM store.sqlite_sequence WHERE name = 'search_queue'").pluck().get() as number | undefined) ?? 0;
     if (state.applied > lastQueued) return 'its file is newer than the store (restored from an older copy?)';
+    // Numbers are given without gaps, and only applied changes leave the queue: one
+    // missing after the last applied means the file is older than the store's queue.
+    const waiting = db.prepare('SELECT count(*) FROM store.search_queue WHERE seq > ?').pluck().get(state.applied) as number;
+    if (waiting !== lastQueued - state.applied) return 'its file is older than the changes the store still keeps (restored from an older copy?)';
     return undefined;
   };
   if (!unfit()) return;
