@@ -168,6 +168,23 @@ describe('the index file', () => {
     expect(live).toEqual(expected);
   });
 
+  it('built afresh while the queue is empty is not built again at the next open', async () => {
+    let repo = openRepo();
+    const chat = await chatIn(repo);
+    const m = message(chat, 'only once');
+    await repo.insertMessages([m]);
+    repo.search.catchUp();
+    await repo.insertMessages([m]); // a duplicate: nothing new queued, and the applied entry leaves
+    expect(repo.db.prepare('SELECT count(*) FROM search_queue').pluck().get()).toBe(0);
+    closeRepo(repo);
+    for (const s of ['', '-wal', '-shm']) rmSync(searchFileOf(file) + s, { force: true });
+    const heard: unknown[] = [];
+    for (let i = 0; i < 2; i++) openSqliteRepository(file, { onIndexRebuild: (p) => heard.push(p) }).close();
+    expect(heard).toHaveLength(2); // the first open: start and end; the second: nothing
+    repo = openRepo();
+    expect(await found(repo, 'once')).toEqual(['only once']);
+  });
+
   it('of another store is rebuilt for this one', async () => {
     const otherFile = join(dir, 'other.db');
     const other = openRepo(otherFile);

@@ -150,6 +150,8 @@ export type IndexRebuildProgress = (p: { reason: string; messages: number; done:
  */
 function ensureIndex(db: DB, progress?: IndexRebuildProgress): void {
   const storeID = db.prepare('SELECT store_id FROM store.search_link').pluck().get() as string;
+  /** The number of the last change ever queued (applied ones leave the queue; their numbers are not reused). */
+  const lastQueued = () => (db.prepare("SELECT seq FROM store.sqlite_sequence WHERE name = 'search_queue'").pluck().get() as number | undefined) ?? 0;
   /** Why the index must be built afresh, if it must. */
   const unfit = (): string | undefined => {
     const hasState = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE name = 'search_state'").get() !== undefined;
@@ -157,12 +159,12 @@ function ensureIndex(db: DB, progress?: IndexRebuildProgress): void {
     if (!state) return 'its file is missing or new';
     if (db.pragma('main.user_version', { simple: true }) !== INDEX_VERSION) return 'its file is of another version';
     if (state.storeID !== storeID) return 'its file belongs to another store';
-    const lastQueued = (db.prepare("SELECT seq FROM store.sqlite_sequence WHERE name = 'search_queue'").pluck().get() as number | undefined) ?? 0;
-    if (state.applied > lastQueued) return 'its file is newer than the store (restored from an older copy?)';
+    const last = lastQueued();
+    if (state.applied > last) return 'its file is newer than the store (restored from an older copy?)';
     // Numbers are given without gaps, and only applied changes leave the queue: one
     // missing after the last applied means the file is older than the store's queue.
     const waiting = db.prepare('SELECT count(*) FROM store.search_queue WHERE seq > ?').pluck().get(state.applied) as number;
-    if (waiting !== lastQueued - state.applied) return 'its file is older than the changes the store still keeps (restored from an older copy?)';
+    if (waiting !== last - state.applied) return 'its file is older than the changes the store still keeps (restored from an older copy?)';
     return undefined;
   };
   if (!unfit()) return;
@@ -176,8 +178,7 @@ function ensureIndex(db: DB, progress?: IndexRebuildProgress): void {
     db.exec('DROP TABLE IF EXISTS messages_fts; DROP TABLE IF EXISTS search_state;');
     db.exec(SCHEMA);
     // Everything now in the store, and every queued change up to now, in one snapshot.
-    const last = (db.prepare('SELECT max(seq) FROM store.search_queue').pluck().get() as number | null) ?? 0;
-    db.prepare('INSERT INTO search_state (store_id, applied) VALUES (?, ?)').run(storeID, last);
+    db.prepare('INSERT INTO search_state (store_id, applied) VALUES (?, ?)').run(storeID, lastQueued());
     const rows = db.prepare('SELECT min(row_id) AS first, max(row_id) AS last, count(plain) AS messages FROM store.messages').get() as { first: number | null; last: number | null; messages: number };
     const index = db.prepare(INDEX_TEXT);
     // A new store has nothing to index, and nothing to report.
