@@ -84,6 +84,9 @@ async function chatIn(repo: SqliteRepository): Promise<ChatRecord> {
 const found = async (repo: SqliteRepository, text: string) =>
   (await repo.searchMessages({ text, direction: 'before', limit: 1000, excludeLowPriority: false, includeMuted: true })).items.map((m) => m.plain);
 
+/** Deletes the index's file (and its WAL), as a backup without it would. */
+const dropIndexFile = () => ['', '-wal', '-shm'].forEach((s) => rmSync(searchFileOf(file) + s, { force: true }));
+
 /** The index of a store file against its messages, read without catching up first; and what is still queued. */
 function indexState(f = file) {
   const db = openSearchDatabase(f);
@@ -156,7 +159,7 @@ describe('the index file', () => {
     const chat = await chatIn(repo);
     await repo.insertMessages([message(chat, 'kept in the store'), message(chat, null), message(chat, 'also kept')]);
     closeRepo(repo);
-    for (const s of ['', '-wal', '-shm']) rmSync(searchFileOf(file) + s, { force: true });
+    dropIndexFile();
     repo = openSqliteRepository(file, { onIndexRebuild: (p) => heard.push(p) });
     open.push(repo);
     expect(heard).toEqual([
@@ -177,7 +180,7 @@ describe('the index file', () => {
     await repo.insertMessages([m]); // a duplicate: nothing new queued, and the applied entry leaves
     expect(repo.db.prepare('SELECT count(*) FROM search_queue').pluck().get()).toBe(0);
     closeRepo(repo);
-    for (const s of ['', '-wal', '-shm']) rmSync(searchFileOf(file) + s, { force: true });
+    dropIndexFile();
     const heard: unknown[] = [];
     for (let i = 0; i < 2; i++) openSqliteRepository(file, { onIndexRebuild: (p) => heard.push(p) }).close();
     expect(heard).toHaveLength(2); // the first open: start and end; the second: nothing
@@ -219,6 +222,7 @@ describe('the index file', () => {
     const { live, expected } = indexState();
     expect(live).toEqual(expected);
   });
+
   it('older than the changes its store still keeps (restored from an older copy) is rebuilt', async () => {
     let repo = openRepo();
     const chat = await chatIn(repo);
@@ -233,7 +237,7 @@ describe('the index file', () => {
     await repo.insertMessages([message(chat, 'third word')]);
     expect(repo.db.prepare('SELECT min(seq) FROM search_queue').pluck().get()).toBeGreaterThan(2);
     closeRepo(repo);
-    for (const s of ['-wal', '-shm']) rmSync(searchFileOf(file) + s, { force: true });
+    dropIndexFile();
     copyFileSync(join(dir, 'index-copy.db'), searchFileOf(file));
     repo = openRepo();
     expect(await found(repo, 'word')).toEqual(['third word', 'second word', 'first word']);
