@@ -11,7 +11,7 @@ import type { ChatRecord } from '../../src/store/records.ts';
 import type { MessageInsert } from '../../src/store/repository.ts';
 import { openDatabase } from '../../src/store/sqlite/db.ts';
 import { openSqliteRepository, type SqliteRepository } from '../../src/store/sqlite/repository.ts';
-import { openSearchDatabase, searchFileOf } from '../../src/store/sqlite/search-index.ts';
+import { indexCatchUp, openSearchDatabase, searchFileOf } from '../../src/store/sqlite/search-index.ts';
 import { mergeIntervals, planSearchChanges, type SearchOp } from '../../src/store/sqlite/search-plan.ts';
 import { ftsIndexCheck } from '../helpers/fts-index.ts';
 
@@ -76,9 +76,9 @@ const message = (chat: ChatRecord, plain: string | null): MessageInsert => ({
   type: 'TEXT', text: plain, plain, isSender: false, sendStatus: null, attachments: [], linkedMessageID: null, mentions: null, links: [], seen: null, mentionsSelf: false, mediaFlags: 0,
 });
 
-async function chatIn(repo: SqliteRepository): Promise<ChatRecord> {
+async function chatIn(repo: SqliteRepository, remoteID = 'c'): Promise<ChatRecord> {
   await repo.putAccount({ id: 'acc1', connector: 'sandbox', network: 'WhatsApp', bridgeId: 'b', bridgeType: 'whatsapp', provider: 'local', host: 'acc1.test', selfUserID: '@me:acc1.test', config: {}, createdAt: T0 });
-  return repo.upsertChat({ id: '!c:test', accountID: 'acc1', remoteID: 'c', type: 'group', title: 'C', network: 'WhatsApp', lastActivity: T0 });
+  return repo.upsertChat({ id: `!${remoteID}:test`, accountID: 'acc1', remoteID, type: 'group', title: remoteID, network: 'WhatsApp', lastActivity: T0 });
 }
 
 const found = async (repo: SqliteRepository, text: string) =>
@@ -253,6 +253,58 @@ describe('the index file', () => {
     repo = openRepo();
     expect(repo.search.db.pragma('main.user_version', { simple: true })).toBe(1);
     expect(await found(repo, 'rebuild')).toEqual(['survives the rebuild']);
+  });
+});
+
+describe('catching up with many changes', () => {
+  const many = (chat: ChatRecord, n: number, word: string) => Array.from({ length: n }, (_, i) => message(chat, `${word} number${i}`));
+  /** One catch-up transaction on a connection of its own; the last change it applied, and the last queued. */
+  const oneTransaction = () => {
+    const db = openSearchDatabase(file);
+    try {
+      const applied = indexCatchUp(db)(1);
+      return { applied, last: db.prepare("SELECT seq FROM store.sqlite_sequence WHERE name = 'search_queue'").pluck().get() as number };
+    } finally {
+      db.close();
+    }
+  };
+
+  it('removes entries a transaction at a time while most messages stay', async () => {
+    const repo = openRepo();
+    const chat = await chatIn(repo);
+    const gone = await chatIn(repo, 'gone');
+    await repo.insertMessages([...many(gone, 12_000, 'gone'), ...many(chat, 30_000, 'kept')]);
+    repo.search.catchUp();
+    closeRepo(repo);
+    const raw = openDatabase(file);
+    raw.prepare('DELETE FROM chats WHERE local_id = ?').run(gone.localID); // 12,000 removals queued by the cascade
+    raw.close();
+    const first = oneTransaction();
+    expect(first.applied).toBeLessThan(first.last); // 5,000 at most
+    openRepo(); // catches up with the rest
+    const { live, expected, unapplied } = indexState();
+    expect(unapplied).toBe(0);
+    expect(live).toEqual(expected);
+    expect(live.some((p) => p.startsWith('gone '))).toBe(false);
+  });
+
+  it('builds the index afresh instead when the changes outnumber the messages left', async () => {
+    const repo = openRepo();
+    const chat = await chatIn(repo);
+    const gone = await chatIn(repo, 'gone');
+    await repo.insertMessages([...many(gone, 12_000, 'gone'), ...many(chat, 100, 'kept')]);
+    repo.search.catchUp();
+    closeRepo(repo);
+    const raw = openDatabase(file);
+    raw.prepare('DELETE FROM chats WHERE local_id = ?').run(gone.localID);
+    raw.close();
+    // One transaction does it all: the index is rebuilt from the 100 messages left.
+    const first = oneTransaction();
+    expect(first.applied).toBe(first.last);
+    const { live, expected, unapplied } = indexState();
+    expect(unapplied).toBe(0);
+    expect(live).toEqual(expected);
+    expect(live.filter((p) => p.startsWith('kept '))).toHaveLength(100);
   });
 });
 

@@ -95,43 +95,70 @@ export function openSearchDatabase(storeFile: string): DB {
   return db;
 }
 
+/** The number of the last change ever queued (applied ones leave the queue; their numbers are not reused). */
+const lastQueued = (db: DB) => (db.prepare("SELECT seq FROM store.sqlite_sequence WHERE name = 'search_queue'").pluck().get() as number | undefined) ?? 0;
+
 /**
- * Catch-up for a connection from openSearchDatabase: applies queued changes until
- * none are left and returns the last one applied. Safe against other connections
- * and processes doing the same: each change is applied exactly once.
+ * Changes to catch up with, per message left with text, above which building the
+ * index afresh is cheaper: an entry's removal costs about three times its
+ * indexing (removing the million entries of a reset sandbox took 15 s). Counted
+ * only from this many changes on.
  */
-export function indexCatchUp(db: DB): () => number {
+const REBUILD_RATIO = 3;
+const REBUILD_FROM = 10_000;
+
+/**
+ * Catch-up for a connection from openSearchDatabase: applies queued changes, a
+ * transaction at a time up to `transactions` (all by default), and returns the
+ * last one applied. Safe against other connections and processes doing the same:
+ * each change is applied exactly once.
+ */
+export function indexCatchUp(db: DB): (transactions?: number) => number {
   const claim = db.prepare('UPDATE search_state SET applied = applied');
   const appliedNow = db.prepare('SELECT applied FROM search_state').pluck();
   const queued = db.prepare(`SELECT seq, first_row AS firstRow, last_row AS lastRow, sort_key AS sortKey, old_text AS oldText
     FROM store.search_queue WHERE seq > ? ORDER BY seq LIMIT ${OPS_PER_TRANSACTION}`);
+  const queuedChanges = db.prepare('SELECT count(*) FROM store.search_queue WHERE seq > ? AND sort_key IS NOT NULL').pluck();
+  const withText = db.prepare('SELECT count(plain) FROM store.messages').pluck();
   const remove = db.prepare("INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', ?, fold(?))");
+  const removeAll = db.prepare("INSERT INTO messages_fts(messages_fts) VALUES ('delete-all')");
   const index = db.prepare(INDEX_TEXT);
   const setApplied = db.prepare('UPDATE search_state SET applied = ?');
-  return () => {
-    for (;;) {
+  return (transactions = Infinity) => {
+    let applied = 0;
+    for (let t = 0; t < transactions; t++) {
       // Deferred, then a write to the index file: an IMMEDIATE transaction would
       // take the store's write lock as well. The queue and the messages are then read
       // in one snapshot of the store.
       db.exec('BEGIN');
       try {
         claim.run();
-        const applied = appliedNow.get() as number;
+        applied = appliedNow.get() as number;
         const ops = queued.all(applied) as SearchOp[];
         if (ops.length === 0) {
           db.exec('ROLLBACK');
-          return applied;
+          break;
         }
-        const plan = planSearchChanges(ops);
-        for (const r of plan.remove) remove.run(r.sortKey, r.text);
-        for (const [first, last] of plan.index) index.run(first, last);
-        setApplied.run(ops.at(-1)!.seq);
+        const changes = t === 0 && ops.length === OPS_PER_TRANSACTION ? (queuedChanges.get(applied) as number) : 0;
+        if (changes >= REBUILD_FROM && changes > REBUILD_RATIO * (withText.get() as number)) {
+          // The store as of this snapshot, and every change queued up to it.
+          removeAll.run();
+          index.run(0, Number.MAX_SAFE_INTEGER);
+          applied = lastQueued(db);
+        } else {
+          const plan = planSearchChanges(ops);
+          for (const r of plan.remove) remove.run(r.sortKey, r.text);
+          for (const [first, last] of plan.index) index.run(first, last);
+          applied = ops.at(-1)!.seq;
+        }
+        setApplied.run(applied);
         db.exec('COMMIT');
       } catch (err) {
         if (db.inTransaction) db.exec('ROLLBACK');
         throw err;
       }
     }
+    return applied;
   };
 }
 
@@ -150,8 +177,6 @@ export type IndexRebuildProgress = (p: { reason: string; messages: number; done:
  */
 function ensureIndex(db: DB, progress?: IndexRebuildProgress): void {
   const storeID = db.prepare('SELECT store_id FROM store.search_link').pluck().get() as string;
-  /** The number of the last change ever queued (applied ones leave the queue; their numbers are not reused). */
-  const lastQueued = () => (db.prepare("SELECT seq FROM store.sqlite_sequence WHERE name = 'search_queue'").pluck().get() as number | undefined) ?? 0;
   /** Why the index must be built afresh, if it must. */
   const unfit = (): string | undefined => {
     const hasState = db.prepare("SELECT 1 FROM main.sqlite_schema WHERE name = 'search_state'").get() !== undefined;
@@ -159,7 +184,7 @@ function ensureIndex(db: DB, progress?: IndexRebuildProgress): void {
     if (!state) return 'its file is missing or new';
     if (db.pragma('main.user_version', { simple: true }) !== INDEX_VERSION) return 'its file is of another version';
     if (state.storeID !== storeID) return 'its file belongs to another store';
-    const last = lastQueued();
+    const last = lastQueued(db);
     if (state.applied > last) return 'its file is newer than the store (restored from an older copy?)';
     // Numbers are given without gaps, and only applied changes leave the queue: one
     // missing after the last applied means the file is older than the store's queue.
@@ -178,7 +203,7 @@ function ensureIndex(db: DB, progress?: IndexRebuildProgress): void {
     db.exec('DROP TABLE IF EXISTS messages_fts; DROP TABLE IF EXISTS search_state;');
     db.exec(SCHEMA);
     // Everything now in the store, and every queued change up to now, in one snapshot.
-    db.prepare('INSERT INTO search_state (store_id, applied) VALUES (?, ?)').run(storeID, lastQueued());
+    db.prepare('INSERT INTO search_state (store_id, applied) VALUES (?, ?)').run(storeID, lastQueued(db));
     const rows = db.prepare('SELECT min(row_id) AS first, max(row_id) AS last, count(plain) AS messages FROM store.messages').get() as { first: number | null; last: number | null; messages: number };
     const index = db.prepare(INDEX_TEXT);
     // A new store has nothing to index, and nothing to report.
@@ -218,7 +243,7 @@ const POLL_MS = 500;
 
 export function openSearchIndex(storeFile: string, onRebuild?: IndexRebuildProgress): SearchIndex {
   const db = openSearchDatabase(storeFile);
-  let catchUp: () => number;
+  let catchUp: ReturnType<typeof indexCatchUp>;
   let applied: number;
   try {
     ensureIndex(db, onRebuild);
@@ -235,13 +260,17 @@ export function openSearchIndex(storeFile: string, onRebuild?: IndexRebuildProgr
     if (soon) (clearTimeout(soon), (soon = undefined));
     if (pending.get(applied)) applied = catchUp();
   };
+  // In the background a transaction at a time, yielding to the event loop between
+  // them: a large backlog (a sandbox reset) would otherwise hold it for seconds.
   // A failed catch-up loses nothing (the queue keeps the changes): it is tried again
   // at the next poll, and a search runs one itself and reports its error.
   const quietly = () => {
     soon = undefined;
     if (worker) return;
     try {
-      catchUpNow();
+      if (!pending.get(applied)) return;
+      applied = catchUp(1);
+      if (pending.get(applied)) soon = setTimeout(quietly, 0).unref();
     } catch {
       /* retried */
     }
