@@ -4,8 +4,9 @@
 // not every auxiliary lookup — so "endpoint latency ÷ floor" says how much the
 // layers above SQLite (HTTP, validation, presentation, JSON) add.
 import Database from 'better-sqlite3';
-import { INDEX_TEXT, searchFileOf } from '../src/store/sqlite/search-index.ts';
-import { fold, ftsQuery, words } from '../src/store/text.ts';
+import { openConnection } from '../src/store/sqlite/db.ts';
+import { indexCatchUp, openSearchDatabase, searchFileOf } from '../src/store/sqlite/search-index.ts';
+import { ftsQuery, words } from '../src/store/text.ts';
 import type { FloorSpec } from './endpoints.ts';
 import { summarize } from './util.ts';
 
@@ -61,25 +62,23 @@ export interface FloorDB {
   close(): void;
 }
 
-/** Opens a store the way the server does (same cache and mmap, pragmas before the attach), read-only unless asked. */
+/** Opens a store the way the server does (its settings: same cache and mmap), read-only unless asked. */
 export function openFloorDB(dbFile: string, writable = false): FloorDB {
-  const open = (file: string) => {
-    const db = new Database(file, { readonly: !writable, fileMustExist: true });
+  const readOnly = (file: string) => {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('cache_size = -65536');
     db.pragma('mmap_size = 268435456');
     db.pragma('temp_store = MEMORY');
-    if (writable) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
-    }
     return db;
   };
-  const store = open(dbFile);
-  if (writable) store.pragma('foreign_keys = ON');
-  const search = open(searchFileOf(dbFile));
-  // Read-only, the attached store is too: it is opened with the connection's flags.
-  search.prepare('ATTACH ? AS store').run(dbFile);
+  const store = writable ? openConnection(dbFile) : readOnly(dbFile);
+  let search: DB;
+  if (writable) search = openSearchDatabase(dbFile);
+  else {
+    // The attached store is opened with the connection's flags: read-only too.
+    search = readOnly(searchFileOf(dbFile));
+    search.prepare('ATTACH ? AS store').run(dbFile);
+  }
   return {
     store,
     search,
@@ -292,23 +291,9 @@ function sendPlan({ store: db, search }: FloorDB, chatLocalID: number, text: str
   const setMarker = db.prepare('UPDATE chats SET last_read_sort_key = ?, unread_count = ?, unread_mentions_count = ? WHERE local_id = ?');
   const event = db.prepare('INSERT INTO events (type, chat_id, ids, ts) VALUES (?, ?, ?, ?)');
   const chatID = (db.prepare('SELECT id FROM chats WHERE local_id = ?').get(chatLocalID) as { id: string }).id;
-  // The catch-up's statements (indexCatchUp), for the one kind of change queued here: new rows.
-  const claim = search.prepare('UPDATE search_state SET applied = applied');
-  const appliedNow = search.prepare('SELECT applied FROM search_state').pluck();
-  const queued = search.prepare('SELECT seq, first_row, last_row FROM store.search_queue WHERE seq > ? ORDER BY seq').raw();
-  const indexText = search.prepare(INDEX_TEXT);
-  const setApplied = search.prepare('UPDATE search_state SET applied = ?');
-  let applied = appliedNow.get() as number;
-  if (((db.prepare('SELECT max(seq) FROM search_queue').pluck().get() as number | null) ?? 0) > applied) {
-    throw new Error('the index of the writes copy is behind its queue: the send floor can only catch up with its own new rows');
-  }
-  const catchUp = search.transaction(() => {
-    claim.run();
-    const ops = queued.all(appliedNow.get()) as number[][];
-    for (const [, first, last] of ops) indexText.run(first, last);
-    if (ops.length) setApplied.run(ops.at(-1)![0]);
-    return ops.at(-1)?.[0] ?? applied;
-  });
+  // The store's own catch-up (search-index.ts), on the index's connection.
+  const catchUp = indexCatchUp(search);
+  let applied = catchUp();
   let n = 0;
   const write = db.transaction((id: string, now: number, sortKey: number) => {
     const info = insert.run(id, chatLocalID, id, sortKey, now, text, text, JSON.stringify({ status: 'PENDING', timestamp: new Date(now).toISOString() }));

@@ -6,7 +6,6 @@
 // indexed under exactly its words, and nothing else is.
 import type Database from 'better-sqlite3';
 import { FTS_TOKENIZER } from '../../src/store/sqlite/migrations.ts';
-import { fold } from '../../src/store/text.ts';
 
 export interface FtsIndexCheck {
   /** "word sortKey" pairs in the index, sorted. */
@@ -28,8 +27,6 @@ export function ftsPairs(db: Database.Database): string[] {
 }
 
 export function ftsIndexCheck(db: Database.Database): FtsIndexCheck {
-  // Registered here too: a test may open the file without the store's setup.
-  db.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
   db.exec(`
     DROP TABLE IF EXISTS temp.fts_expected;
     CREATE VIRTUAL TABLE temp.fts_expected USING fts5(text, content = '', columnsize = 0, detail = none, tokenize = '${FTS_TOKENIZER}');
@@ -41,4 +38,20 @@ export function ftsIndexCheck(db: Database.Database): FtsIndexCheck {
     expected: db.prepare("SELECT term || ' ' || doc FROM temp.fts_expected_pairs ORDER BY term, doc").pluck().all() as string[],
     docs: db.prepare('SELECT DISTINCT doc FROM temp.fts_live ORDER BY doc').pluck().all() as number[],
   };
+}
+
+/**
+ * ftsIndexCheck, with FTS5's own integrity-check ('ok' or its error) and the changes
+ * queued for the index that it has not applied, read without catching up first.
+ */
+export function indexHealth(db: Database.Database): FtsIndexCheck & { ftsCheck: string; unapplied: number } {
+  const check = ftsIndexCheck(db);
+  let ftsCheck = 'ok';
+  try {
+    db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
+  } catch (err) {
+    ftsCheck = (err as Error).message;
+  }
+  const unapplied = db.prepare('SELECT count(*) FROM store.search_queue WHERE seq > (SELECT applied FROM search_state)').pluck().get() as number;
+  return { ...check, ftsCheck, unapplied };
 }

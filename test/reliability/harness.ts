@@ -18,7 +18,7 @@ import { createLogger } from '../../src/cli/log.ts';
 import type { SqliteRepository } from '../../src/store/sqlite/repository.ts';
 import type { SearchIndex } from '../../src/store/sqlite/search-index.ts';
 import { ResponseValidator } from '../helpers/openapi.ts';
-import { ftsIndexCheck, ftsPairs } from '../helpers/fts-index.ts';
+import { ftsPairs, indexHealth } from '../helpers/fts-index.ts';
 
 /** `npm run soak` sets this: the long variants (more sends, more kills, 60 s of load, real slowloris timeouts). */
 export const SOAK = process.env.SWITCHBOARD_SOAK === '1';
@@ -218,13 +218,7 @@ export async function settle(s: RelServer, quietMs = 15, maxMs = 3_000): Promise
 /** The checks the crash test runs on a data directory's database, through a connection from openSearchDatabase. */
 export function storeIntegrity(db: Database.Database) {
   const integrity = db.pragma('integrity_check', { simple: true }) as string;
-  const { live, expected } = ftsIndexCheck(db);
-  let ftsCheck = 'ok';
-  try {
-    db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
-  } catch (err) {
-    ftsCheck = (err as Error).message;
-  }
+  const { live, expected, ftsCheck, unapplied } = indexHealth(db);
   const liveSet = new Set(live);
   const expectedSet = new Set(expected);
   return {
@@ -236,7 +230,7 @@ export function storeIntegrity(db: Database.Database) {
     missingFromIndex: expected.filter((p) => !liveSet.has(p)).length,
     strayInIndex: live.filter((p) => !expectedSet.has(p)).length,
     /** Changes queued for the index that it has not applied (a clean stop applies them all). */
-    unapplied: db.prepare('SELECT count(*) FROM store.search_queue WHERE seq > (SELECT applied FROM search_state)').pluck().get() as number,
+    unapplied,
   };
 }
 

@@ -13,7 +13,7 @@ import { openDatabase } from '../../src/store/sqlite/db.ts';
 import { openSqliteRepository, type SqliteRepository } from '../../src/store/sqlite/repository.ts';
 import { indexCatchUp, openSearchDatabase, searchFileOf } from '../../src/store/sqlite/search-index.ts';
 import { mergeIntervals, planSearchChanges, type SearchOp } from '../../src/store/sqlite/search-plan.ts';
-import { ftsIndexCheck } from '../helpers/fts-index.ts';
+import { indexHealth } from '../helpers/fts-index.ts';
 
 const T0 = 1_700_000_000_000;
 const WRITER = fileURLToPath(new URL('./fixtures/search-writer.ts', import.meta.url));
@@ -91,9 +91,8 @@ const dropIndexFile = () => ['', '-wal', '-shm'].forEach((s) => rmSync(searchFil
 function indexState(f = file) {
   const db = openSearchDatabase(f);
   try {
-    const { live, expected } = ftsIndexCheck(db);
-    db.prepare("INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')").run();
-    const unapplied = db.prepare('SELECT count(*) FROM store.search_queue WHERE seq > (SELECT applied FROM search_state)').pluck().get() as number;
+    const { live, expected, ftsCheck, unapplied } = indexHealth(db);
+    expect(ftsCheck).toBe('ok');
     return { live, expected, unapplied };
   } finally {
     db.close();
@@ -258,6 +257,18 @@ describe('the index file', () => {
 
 describe('catching up with many changes', () => {
   const many = (chat: ChatRecord, n: number, word: string) => Array.from({ length: n }, (_, i) => message(chat, `${word} number${i}`));
+  /** An indexed store of `kept` messages and 12,000 more whose chat another connection then deletes: 12,000 removals queued by the cascade. */
+  const removalsQueued = async (kept: number) => {
+    const repo = openRepo();
+    const chat = await chatIn(repo);
+    const gone = await chatIn(repo, 'gone');
+    await repo.insertMessages([...many(gone, 12_000, 'gone'), ...many(chat, kept, 'kept')]);
+    repo.search.catchUp();
+    closeRepo(repo);
+    const raw = openDatabase(file);
+    raw.prepare('DELETE FROM chats WHERE local_id = ?').run(gone.localID);
+    raw.close();
+  };
   /** One catch-up transaction on a connection of its own; the last change it applied, and the last queued. */
   const oneTransaction = () => {
     const db = openSearchDatabase(file);
@@ -270,15 +281,7 @@ describe('catching up with many changes', () => {
   };
 
   it('removes entries a transaction at a time while most messages stay', async () => {
-    const repo = openRepo();
-    const chat = await chatIn(repo);
-    const gone = await chatIn(repo, 'gone');
-    await repo.insertMessages([...many(gone, 12_000, 'gone'), ...many(chat, 30_000, 'kept')]);
-    repo.search.catchUp();
-    closeRepo(repo);
-    const raw = openDatabase(file);
-    raw.prepare('DELETE FROM chats WHERE local_id = ?').run(gone.localID); // 12,000 removals queued by the cascade
-    raw.close();
+    await removalsQueued(30_000);
     const first = oneTransaction();
     expect(first.applied).toBeLessThan(first.last); // 5,000 at most
     openRepo(); // catches up with the rest
@@ -289,15 +292,7 @@ describe('catching up with many changes', () => {
   });
 
   it('builds the index afresh instead when the changes outnumber the messages left', async () => {
-    const repo = openRepo();
-    const chat = await chatIn(repo);
-    const gone = await chatIn(repo, 'gone');
-    await repo.insertMessages([...many(gone, 12_000, 'gone'), ...many(chat, 100, 'kept')]);
-    repo.search.catchUp();
-    closeRepo(repo);
-    const raw = openDatabase(file);
-    raw.prepare('DELETE FROM chats WHERE local_id = ?').run(gone.localID);
-    raw.close();
+    await removalsQueued(100);
     // One transaction does it all: the index is rebuilt from the 100 messages left.
     const first = oneTransaction();
     expect(first.applied).toBe(first.last);

@@ -25,8 +25,11 @@ export function prepared(db: DB, sql: string): Database.Statement {
 /** "?, ?, ?": the parameter list of an IN (…) of n values. */
 export const placeholders = (n: number) => Array(n).fill('?').join(', ');
 
-/** Opens (creating if needed) the database file and brings its schema up to date. */
-export function openDatabase(file: string): DB {
+/**
+ * Opens a database file (creating it if needed) with the settings every connection
+ * of the store uses, to the store's file or to the full-text index's.
+ */
+export function openConnection(file: string): DB {
   const db = new Database(file);
   // WAL lets the CLI read and write while a server runs on the same file; with
   // WAL, synchronous=NORMAL survives process crashes (a power cut may lose the
@@ -38,8 +41,14 @@ export function openDatabase(file: string): DB {
   db.pragma('cache_size = -65536'); // 64 MiB page cache
   db.pragma('temp_store = MEMORY');
   db.pragma('mmap_size = 268435456'); // read pages straight from the OS cache
-  // Migrations up to 10 indexed folded text in this file (search-index.ts now does).
+  // The full-text index holds folded text (search-index.ts; migrations up to 10 built it in the store's file).
   db.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
+  return db;
+}
+
+/** Opens (creating if needed) the store's database file and brings its schema up to date. */
+export function openDatabase(file: string): DB {
+  const db = openConnection(file);
   migrate(db);
   return db;
 }

@@ -18,16 +18,13 @@
 // index file. After a crash anywhere, the next catch-up applies exactly what was
 // not applied. The index is derived data: if its file is missing, belongs to
 // another store, or is older than the queue allows, it is built afresh.
-import Database from 'better-sqlite3';
 import { basename, dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { FTS_TOKENIZER } from './migrations.ts';
 import { planSearchChanges, type SearchOp } from './search-plan.ts';
-import { fold } from '../text.ts';
-
-type DB = Database.Database;
+import { openConnection, type DB } from './db.ts';
 
 /** The index file beside a store file: switchboard.db → switchboard-search.db. */
 export function searchFileOf(storeFile: string): string {
@@ -83,14 +80,7 @@ const OPS_PER_TRANSACTION = 5_000;
  * queries read as on the store itself.
  */
 export function openSearchDatabase(storeFile: string): DB {
-  const db = new Database(searchFileOf(storeFile));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -65536');
-  db.pragma('temp_store = MEMORY');
-  db.pragma('mmap_size = 268435456');
-  db.function('fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : null));
+  const db = openConnection(searchFileOf(storeFile));
   db.prepare('ATTACH ? AS store').run(storeFile);
   return db;
 }
@@ -141,10 +131,8 @@ export function indexCatchUp(db: DB): (transactions?: number) => number {
         }
         const changes = t === 0 && ops.length === OPS_PER_TRANSACTION ? (queuedChanges.get(applied) as number) : 0;
         if (changes >= REBUILD_FROM && changes > REBUILD_RATIO * (withText.get() as number)) {
-          // The store as of this snapshot, and every change queued up to it.
           removeAll.run();
-          index.run(0, Number.MAX_SAFE_INTEGER);
-          applied = lastQueued(db);
+          applied = indexEverything(db);
         } else {
           const plan = planSearchChanges(ops);
           for (const r of plan.remove) remove.run(r.sortKey, r.text);
@@ -162,10 +150,31 @@ export function indexCatchUp(db: DB): (transactions?: number) => number {
   };
 }
 
-/** The index file's schema version (its user_version): a file of another version is built afresh. */
-const INDEX_VERSION = 1;
 /** Messages indexed per statement when the index is built afresh: the unit of its progress. */
 const REBUILD_STEP = 100_000;
+
+/**
+ * Fills an empty index, in the caller's transaction, with every message of the
+ * store as of its snapshot, REBUILD_STEP rows at a time (reporting after each, and
+ * once before, when there is anything to index), and returns the last change
+ * queued up to that snapshot: the index now reflects all of them.
+ */
+function indexEverything(db: DB, report?: (done: number, messages: number) => void): number {
+  const rows = db.prepare('SELECT min(row_id) AS first, max(row_id) AS last, count(plain) AS messages FROM store.messages').get() as { first: number | null; last: number | null; messages: number };
+  const index = db.prepare(INDEX_TEXT);
+  // A new store has nothing to index, and nothing to report.
+  if (rows.messages === 0) report = undefined;
+  let done = 0;
+  report?.(done, rows.messages);
+  for (let from = rows.first ?? 1; from <= (rows.last ?? 0); from += REBUILD_STEP) {
+    done += index.run(from, from + REBUILD_STEP - 1).changes;
+    report?.(done, rows.messages);
+  }
+  return lastQueued(db);
+}
+
+/** The index file's schema version (its user_version): a file of another version is built afresh. */
+const INDEX_VERSION = 1;
 
 /** Building the index afresh, reported as it goes (done 0 first, then after each step): it takes seconds per million messages. */
 export type IndexRebuildProgress = (p: { reason: string; messages: number; done: number }) => void;
@@ -202,18 +211,8 @@ function ensureIndex(db: DB, progress?: IndexRebuildProgress): void {
     if (!reason) return void db.exec('COMMIT');
     db.exec('DROP TABLE IF EXISTS messages_fts; DROP TABLE IF EXISTS search_state;');
     db.exec(SCHEMA);
-    // Everything now in the store, and every queued change up to now, in one snapshot.
-    db.prepare('INSERT INTO search_state (store_id, applied) VALUES (?, ?)').run(storeID, lastQueued(db));
-    const rows = db.prepare('SELECT min(row_id) AS first, max(row_id) AS last, count(plain) AS messages FROM store.messages').get() as { first: number | null; last: number | null; messages: number };
-    const index = db.prepare(INDEX_TEXT);
-    // A new store has nothing to index, and nothing to report.
-    const report = rows.messages > 0 ? progress : undefined;
-    let done = 0;
-    report?.({ reason, messages: rows.messages, done });
-    for (let from = rows.first ?? 1; from <= (rows.last ?? 0); from += REBUILD_STEP) {
-      done += index.run(from, from + REBUILD_STEP - 1).changes;
-      report?.({ reason, messages: rows.messages, done });
-    }
+    const applied = indexEverything(db, progress && ((done, messages) => progress({ reason, messages, done })));
+    db.prepare('INSERT INTO search_state (store_id, applied) VALUES (?, ?)').run(storeID, applied);
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
